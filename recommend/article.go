@@ -1,0 +1,31 @@
+// Package recommend is readalike's domain: articles, the engine that keeps
+// their TF-IDF vectors in an in-memory index, and exact top-k cosine search
+// over it. It declares the Store it persists through and knows no database.
+package recommend
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when an article id is not in the collection.
+var ErrNotFound = errors.New("not found")
+
+// Article is one article of the collection. ID, Title, Body, URL, Category,
+// Lang and Published come from the client; Created, Updated, ReadCount,
+// LastRead and Words are kept by the engine.
+type Article struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	URL       string    `json:"url,omitempty"`
+	Category  string    `json:"category,omitempty"`
+	Lang      string    `json:"lang,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+
+	Created   time.Time `json:"created,omitzero"`
+	Updated   time.Time `json:"updated,omitzero"`
+	ReadCount uint64    `json:"read_count"`
+	LastRead  time.Time `json:"last_read,omitzero"`
+	Words     int       `json:"words"`
+}

@@ -1,0 +1,198 @@
+// Package vectorize turns articles into the weighted terms similarity is
+// computed from. An Analyzer normalises text (NFKC, case folding, HTML to
+// visible text), drops repeated paragraphs, splits words at Unicode word
+// boundaries, removes stop words and Snowball-stems what is left in the
+// article's language, giving term counts. A Model turns term counts into
+// L2-normalised TF-IDF vectors over ids from its Dictionary.
+package vectorize
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Defaults of Options, used where a field is zero.
+const (
+	DefaultTitleWeight   = 2       // see the quality table in README.md
+	DefaultMinLength     = 2       // runes
+	DefaultMaxDigits     = 4       // a year stays a term, a phone number does not
+	DefaultStemCacheSize = 1 << 17 // entries per language
+)
+
+// HTMLMode says when a body is treated as HTML.
+type HTMLMode int
+
+const (
+	HTMLAuto   HTMLMode = iota // when LooksLikeHTML says so
+	HTMLAlways                 // always: the body is a feed item's HTML content
+	HTMLNever                  // never: "<" and "&" are plain characters
+)
+
+// Options configure an Analyzer. The zero value gives the defaults above,
+// with stop words removed and stemming on.
+type Options struct {
+	TitleWeight   int // each title term counts this many times; 0 = DefaultTitleWeight
+	MinLength     int // terms shorter than this many runes are dropped; 0 = DefaultMinLength, -1 = keep all
+	MaxDigits     int // numbers with more digits are dropped; 0 = DefaultMaxDigits, -1 = keep all
+	KeepStopWords bool
+	NoStemming    bool
+	StemCacheSize int // entries per language; 0 = DefaultStemCacheSize, -1 = no cache
+	HTML          HTMLMode
+}
+
+func (o Options) withDefaults() Options {
+	if o.TitleWeight == 0 {
+		o.TitleWeight = DefaultTitleWeight
+	}
+	if o.MinLength == 0 {
+		o.MinLength = DefaultMinLength
+	}
+	if o.MaxDigits == 0 {
+		o.MaxDigits = DefaultMaxDigits
+	}
+	if o.StemCacheSize == 0 {
+		o.StemCacheSize = DefaultStemCacheSize
+	}
+	return o
+}
+
+// String states the options that change term counts, for records of which
+// settings a model was built with.
+func (o Options) String() string {
+	o = o.withDefaults()
+	return fmt.Sprintf("title_weight=%d min_length=%d max_digits=%d stop_words=%t stemming=%t",
+		o.TitleWeight, o.MinLength, o.MaxDigits, !o.KeepStopWords, !o.NoStemming)
+}
+
+// Document is the text of one article as the analyzer sees it.
+type Document struct {
+	Title string
+	Body  string // plain text or HTML, see Options.HTML
+	Lang  string // ISO 639-1; "" means DefaultLang
+}
+
+// Analysis is what an article becomes.
+type Analysis struct {
+	Lang     string // the canonical language code used
+	Words    int    // whitespace-separated words of the body, repeated paragraphs dropped
+	Repeated int    // paragraphs dropped as repeats of an earlier one
+	Counts   Counts // terms of title and body, title terms counted TitleWeight times
+}
+
+// Analyzer turns documents into term counts. It is safe for concurrent use;
+// share one, so its stem caches are shared.
+type Analyzer struct {
+	opts    Options
+	stems   []*stemCache // by index in languages; nil when caching is off
+	scratch sync.Pool    // of *scratch
+}
+
+// NewAnalyzer returns an analyzer with the given options.
+func NewAnalyzer(opts Options) *Analyzer {
+	a := &Analyzer{opts: opts.withDefaults()}
+	if a.opts.StemCacheSize > 0 {
+		a.stems = make([]*stemCache, len(languages))
+		for i, l := range languages {
+			a.stems[i] = newStemCache(l.stem, a.opts.StemCacheSize)
+		}
+	}
+	return a
+}
+
+// Options returns the analyzer's options with defaults filled in.
+func (a *Analyzer) Options() Options { return a.opts }
+
+// Analyze returns the term counts of d. It returns ErrInvalidUTF8 (wrapped,
+// naming the field) for invalid UTF-8 and an *UnsupportedLangError for an
+// unknown language.
+func (a *Analyzer) Analyze(d Document) (Analysis, error) {
+	s, _ := a.scratch.Get().(*scratch)
+	if s == nil {
+		s = new(scratch)
+	}
+	defer a.scratch.Put(s)
+	return a.analyze(d, s, nil)
+}
+
+// scratch holds the per-call buffers of analyze.
+type scratch struct {
+	words  []string
+	counts map[string]uint32
+}
+
+// analyze does the work of Analyze and Inspect; trace, when not nil, is
+// called for every word in order.
+func (a *Analyzer) analyze(d Document, s *scratch, trace func(field, word, stem, dropped string)) (Analysis, error) {
+	lang, err := CanonicalLang(d.Lang)
+	if err != nil {
+		return Analysis{}, err
+	}
+	if !utf8.ValidString(d.Title) {
+		return Analysis{}, fmt.Errorf("title: %w", ErrInvalidUTF8)
+	}
+	if !utf8.ValidString(d.Body) {
+		return Analysis{}, fmt.Errorf("body: %w", ErrInvalidUTF8)
+	}
+	li := findLanguage(lang)
+	body := d.Body
+	if a.opts.HTML == HTMLAlways || (a.opts.HTML == HTMLAuto && LooksLikeHTML(body)) {
+		body = VisibleText(body)
+	}
+	paras, repeated := DropRepeated(Paragraphs(normalize(body)))
+
+	res := Analysis{Lang: lang, Repeated: repeated}
+	if s.counts == nil {
+		s.counts = make(map[string]uint32, 256)
+	}
+	add := func(field, text string, weight uint32) {
+		s.words = Words(s.words[:0], text)
+		for _, w := range s.words {
+			stem, why := a.term(li, w)
+			if trace != nil {
+				trace(field, w, stem, why)
+			}
+			if why == "" {
+				s.counts[stem] += weight
+			}
+		}
+	}
+	add("title", normalize(d.Title), uint32(a.opts.TitleWeight))
+	for _, p := range paras {
+		res.Words += WordCount(p)
+		add("body", p, 1)
+	}
+	res.Counts = CountsFromMap(s.counts)
+	clear(s.counts)
+	return res, nil
+}
+
+// term returns the index term for a normalised word, or why the word is
+// dropped: "short", "number" or "stop".
+func (a *Analyzer) term(li int, w string) (stem, dropped string) {
+	if a.opts.MinLength > 1 && utf8.RuneCountInString(w) < a.opts.MinLength {
+		return "", "short"
+	}
+	if a.opts.MaxDigits >= 0 && numberDigits(w) > a.opts.MaxDigits {
+		return "", "number"
+	}
+	l := &languages[li]
+	if !a.opts.KeepStopWords && l.stop(w) {
+		return "", "stop"
+	}
+	if a.opts.NoStemming {
+		return strings.Clone(w), "" // a kept term must not pin the article text
+	}
+	return a.stem(li, w), ""
+}
+
+// stem returns the Snowball stem of a normalised word in the language with
+// index li, through the cache when there is one. The stem never shares
+// memory with w.
+func (a *Analyzer) stem(li int, w string) string {
+	if a.stems != nil {
+		return a.stems[li].get(w)
+	}
+	return strings.Clone(languages[li].stem(w, true))
+}

@@ -1,0 +1,197 @@
+package vectorize
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// seedBody returns the body of the reading-app page in ../shared/seed: its
+// first 11 lines, five of them repeats.
+func seedBody(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "seed", "reading-app-page.txt"))
+	if err != nil {
+		t.Skipf("seed page not available (%v): run with ../shared beside the repository", err)
+	}
+	lines := strings.Split(string(b), "\n")
+	return strings.Join(lines[:11], "\n")
+}
+
+func TestAnalyzeSeedPage(t *testing.T) {
+	body := seedBody(t)
+	a := NewAnalyzer(Options{})
+	got, err := a.Analyze(Document{Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Words != 244 {
+		t.Errorf("Words = %d, want 244 (the page's own statistics)", got.Words)
+	}
+	if got.Repeated != 5 {
+		t.Errorf("Repeated = %d, want 5", got.Repeated)
+	}
+	// The first six lines, each once, must give exactly the same counts:
+	// the repeated half of the body adds nothing.
+	once, err := a.Analyze(Document{Body: strings.Join(strings.Split(body, "\n")[:6], "\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(once.Counts) != len(got.Counts) {
+		t.Fatalf("terms = %d, want %d", len(got.Counts), len(once.Counts))
+	}
+	for i := range once.Counts {
+		if got.Counts[i] != once.Counts[i] {
+			t.Errorf("term %d = %v, want %v", i, got.Counts[i], once.Counts[i])
+		}
+	}
+	want := map[string]uint32{"korea": 9, "missil": 2, "provoc": 3, "diplomat": 2, "icbm": 1}
+	for _, tc := range got.Counts {
+		if w, ok := want[tc.Term]; ok && tc.Count != w {
+			t.Errorf("count of %q = %d, want %d", tc.Term, tc.Count, w)
+		}
+	}
+}
+
+func TestAnalyzeTitleWeight(t *testing.T) {
+	for _, w := range []int{1, 2, 3} {
+		a := NewAnalyzer(Options{TitleWeight: w})
+		got, err := a.Analyze(Document{Title: "Missiles", Body: "A missile test."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Counts{{"missil", uint32(w + 1)}, {"test", 1}}
+		if !equalCounts(got.Counts, want) {
+			t.Errorf("TitleWeight %d: counts = %v, want %v", w, got.Counts, want)
+		}
+	}
+}
+
+func TestAnalyzeFilters(t *testing.T) {
+	body := "I saw 2024 and 123456 and 12,345 and x y z of the running dogs"
+	tests := []struct {
+		name string
+		opts Options
+		want Counts
+	}{
+		{"defaults", Options{}, Counts{{"2024", 1}, {"dog", 1}, {"run", 1}, {"saw", 1}}},
+		{"keep long numbers", Options{MaxDigits: -1}, Counts{{"12,345", 1}, {"123456", 1}, {"2024", 1}, {"dog", 1}, {"run", 1}, {"saw", 1}}},
+		{"keep short", Options{MinLength: -1}, Counts{{"2024", 1}, {"dog", 1}, {"run", 1}, {"saw", 1}, {"x", 1}, {"y", 1}, {"z", 1}}},
+		{"keep stop words", Options{KeepStopWords: true}, Counts{{"2024", 1}, {"and", 3}, {"dog", 1}, {"of", 1}, {"run", 1}, {"saw", 1}, {"the", 1}}},
+		{"no stemming", Options{NoStemming: true}, Counts{{"2024", 1}, {"dogs", 1}, {"running", 1}, {"saw", 1}}},
+		{"no cache", Options{StemCacheSize: -1}, Counts{{"2024", 1}, {"dog", 1}, {"run", 1}, {"saw", 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := NewAnalyzer(tt.opts).Analyze(Document{Body: body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equalCounts(got.Counts, tt.want) {
+				t.Errorf("counts = %v, want %v", got.Counts, tt.want)
+			}
+		})
+	}
+}
+
+func TestAnalyzeLanguages(t *testing.T) {
+	tests := []struct{ lang, body, stem string }{
+		{"", "connections", "connect"},
+		{"en", "connections", "connect"},
+		{"EN-gb", "connections", "connect"},
+		{"es", "ciudades", "ciudad"},
+		{"fr", "continuellement", "continuel"},
+		{"ru", "библиотеками", "библиотек"},
+		{"sv", "klokheten", "klok"},
+		{"no", "havnedistriktene", "havnedistrikt"},
+		{"nb", "havnedistriktene", "havnedistrikt"},
+		{"hu", "könyvtárban", "könyvtár"},
+	}
+	a := NewAnalyzer(Options{})
+	for _, tt := range tests {
+		got, err := a.Analyze(Document{Body: tt.body, Lang: tt.lang})
+		if err != nil {
+			t.Errorf("lang %q: %v", tt.lang, err)
+			continue
+		}
+		if len(got.Counts) != 1 || got.Counts[0].Term != tt.stem {
+			t.Errorf("lang %q: %q -> %v, want %q", tt.lang, tt.body, got.Counts, tt.stem)
+		}
+	}
+}
+
+func TestAnalyzeErrors(t *testing.T) {
+	a := NewAnalyzer(Options{})
+	_, err := a.Analyze(Document{Body: "hola", Lang: "de"})
+	var ul *UnsupportedLangError
+	if !errors.As(err, &ul) || ul.Lang != "de" {
+		t.Fatalf("lang de: got %v, want *UnsupportedLangError", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "en, es, fr, hu, no, ru, sv") {
+		t.Errorf("error %q does not list the supported codes", msg)
+	}
+	for _, field := range []string{"title", "body"} {
+		d := Document{Title: "ok", Body: "ok"}
+		if field == "title" {
+			d.Title = "bad \xff"
+		} else {
+			d.Body = "bad \xc3"
+		}
+		_, err := a.Analyze(d)
+		if !errors.Is(err, ErrInvalidUTF8) || !strings.HasPrefix(err.Error(), field+":") {
+			t.Errorf("invalid %s: got %v, want ErrInvalidUTF8 naming %s", field, err, field)
+		}
+	}
+}
+
+func TestAnalyzeHTML(t *testing.T) {
+	a := NewAnalyzer(Options{})
+	got, err := a.Analyze(Document{Body: "<p>Solar panels</p><script>tracking()</script><p>Solar panels</p><p>&lt;b&gt; cost</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Counts{{"cost", 1}, {"panel", 1}, {"solar", 1}}
+	if !equalCounts(got.Counts, want) || got.Repeated != 1 || got.Words != 4 {
+		t.Errorf("got %+v, want counts %v, 1 repeated, 4 words", got, want)
+	}
+	plain := NewAnalyzer(Options{HTML: HTMLNever})
+	got, _ = plain.Analyze(Document{Body: "<p>solar &amp; wind</p>"})
+	if !equalCounts(got.Counts, Counts{{"amp", 1}, {"solar", 1}, {"wind", 1}}) { // "p" is short
+		t.Errorf("HTMLNever: counts = %v", got.Counts)
+	}
+}
+
+func TestAnalyzeConcurrent(t *testing.T) {
+	a := NewAnalyzer(Options{StemCacheSize: 64})
+	want, _ := a.Analyze(Document{Title: "Running dogs", Body: "The dogs were running faster than the connected cats."})
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- true }()
+			for i := 0; i < 200; i++ {
+				got, err := a.Analyze(Document{Title: "Running dogs", Body: "The dogs were running faster than the connected cats."})
+				if err != nil || !equalCounts(got.Counts, want.Counts) {
+					t.Errorf("got %v, %v; want %v", got.Counts, err, want.Counts)
+					return
+				}
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+}
+
+func equalCounts(a, b Counts) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

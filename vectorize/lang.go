@@ -1,0 +1,86 @@
+package vectorize
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kljensen/snowball/english"
+	"github.com/kljensen/snowball/french"
+	"github.com/kljensen/snowball/hungarian"
+	"github.com/kljensen/snowball/norwegian"
+	"github.com/kljensen/snowball/russian"
+	"github.com/kljensen/snowball/spanish"
+	"github.com/kljensen/snowball/swedish"
+)
+
+// DefaultLang is the language of an article that names none.
+const DefaultLang = "en"
+
+// language is what the pipeline needs of one language: its Snowball stemmer
+// and its stop words.
+type language struct {
+	code string
+	stem func(word string, stemStopWords bool) string
+	stop func(word string) bool
+}
+
+// languages lists every language github.com/kljensen/snowball ships, by ISO
+// 639-1 code, with Snowball's own stop-word list for each.
+var languages = []language{
+	{"en", english.Stem, english.IsStopWord},
+	{"es", spanish.Stem, spanish.IsStopWord},
+	{"fr", french.Stem, french.IsStopWord},
+	{"hu", hungarian.Stem, hungarian.IsStopWord},
+	{"no", norwegian.Stem, norwegian.IsStopWord},
+	{"ru", russian.Stem, russian.IsStopWord},
+	{"sv", swedish.Stem, swedish.IsStopWord},
+}
+
+// Languages returns the ISO 639-1 codes of the supported languages, sorted.
+func Languages() []string {
+	codes := make([]string, len(languages))
+	for i, l := range languages {
+		codes[i] = l.code
+	}
+	return codes
+}
+
+// UnsupportedLangError is returned for an article whose lang is not one of
+// Languages().
+type UnsupportedLangError struct{ Lang string }
+
+func (e *UnsupportedLangError) Error() string {
+	return fmt.Sprintf("unsupported language %q: supported are %s", e.Lang, strings.Join(Languages(), ", "))
+}
+
+// CanonicalLang returns the supported language code for lang: "" means
+// DefaultLang, case and surrounding space are ignored, and a region subtag
+// ("en-GB", "pt_BR") is dropped. Norwegian Bokmål and Nynorsk ("nb", "nn")
+// map to "no". Anything else is an *UnsupportedLangError.
+func CanonicalLang(lang string) (string, error) {
+	code := strings.ToLower(strings.TrimSpace(lang))
+	if code == "" {
+		return DefaultLang, nil
+	}
+	if i := strings.IndexAny(code, "-_"); i > 0 {
+		code = code[:i]
+	}
+	if code == "nb" || code == "nn" {
+		code = "no"
+	}
+	for _, l := range languages {
+		if l.code == code {
+			return code, nil
+		}
+	}
+	return "", &UnsupportedLangError{Lang: lang}
+}
+
+func findLanguage(code string) int {
+	for i, l := range languages {
+		if l.code == code {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,237 @@
+package vectorize
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// ModelOptions configure how term counts are weighted. The zero value is raw
+// term frequency and no document-frequency pruning.
+type ModelOptions struct {
+	Sublinear bool    // tf = 1 + ln(count) instead of count
+	MinDF     int     // terms in fewer articles are dropped; 0 or 1 keeps all
+	MaxDF     float64 // terms in more than this share of articles are dropped; 0 keeps all
+}
+
+// String states the options, for records of which settings a model used.
+func (o ModelOptions) String() string {
+	tf := "raw"
+	if o.Sublinear {
+		tf = "sublinear"
+	}
+	return fmt.Sprintf("tf=%s min_df=%d max_df=%g", tf, o.MinDF, o.MaxDF)
+}
+
+// Validate reports an option out of range.
+func (o ModelOptions) Validate() error {
+	if o.MinDF < 0 {
+		return fmt.Errorf("min_df must be at least 0, got %d", o.MinDF)
+	}
+	if o.MaxDF < 0 || o.MaxDF > 1 || math.IsNaN(o.MaxDF) {
+		return fmt.Errorf("max_df must be a share from 0 to 1, got %g", o.MaxDF)
+	}
+	return nil
+}
+
+// Entry is one term of a vector: its dictionary id and weight.
+type Entry struct {
+	ID     uint32
+	Weight float32
+}
+
+// Vector is a sparse L2-normalised TF-IDF vector, sorted by term id.
+type Vector []Entry
+
+// Model weights term counts into TF-IDF vectors with an idf table frozen at
+// fit time: idf(t) = ln((1+N)/(1+df(t))) + 1, w = tf * idf, then the vector
+// is divided by its L2 norm. A term the table lacks is weighted as if its df
+// were 1. A Model is immutable and safe for concurrent use; its Dictionary
+// may grow.
+type Model struct {
+	opts ModelOptions
+	dict *Dictionary
+	n    int
+	df   []uint32  // by term id, at fit time
+	idf  []float64 // by term id; 0 for a pruned term, -1 for a term the table lacks
+	// unseen is the idf of a term the table lacks (df = 1), or 0 when
+	// MinDF prunes such a term.
+	unseen float64
+}
+
+// NewModel returns the model of a collection of n articles in which term t
+// occurs in df[t] of them. Terms get ids from dict, which the model keeps.
+func NewModel(dict *Dictionary, n int, df map[string]uint32, opts ModelOptions) *Model {
+	m := &Model{opts: opts, dict: dict, n: n}
+	ids := make([]uint32, 0, len(df))
+	dfs := make([]uint32, 0, len(df))
+	size := 0
+	for t, f := range df {
+		id := dict.Add(t)
+		ids = append(ids, id)
+		dfs = append(dfs, f)
+		size = max(size, int(id)+1)
+	}
+	m.df = make([]uint32, size)
+	m.idf = make([]float64, size)
+	for i := range m.idf {
+		m.idf[i] = -1
+	}
+	for i, id := range ids {
+		m.df[id] = dfs[i]
+		m.idf[id] = m.termIDF(dfs[i])
+	}
+	m.unseen = m.termIDF(1)
+	return m
+}
+
+// Fit returns the model of the given collection, with a new dictionary.
+func Fit(docs []Counts, opts ModelOptions) *Model {
+	df := make(map[string]uint32)
+	for _, c := range docs {
+		for _, tc := range c {
+			df[tc.Term]++
+		}
+	}
+	return NewModel(NewDictionary(), len(docs), df, opts)
+}
+
+// termIDF is the idf of a term found in df articles, or 0 when pruning
+// drops it.
+func (m *Model) termIDF(df uint32) float64 {
+	if df == 0 {
+		return -1
+	}
+	if m.opts.MinDF > 1 && int(df) < m.opts.MinDF {
+		return 0
+	}
+	if m.opts.MaxDF > 0 && float64(df) > m.opts.MaxDF*float64(m.n) {
+		return 0
+	}
+	return IDF(m.n, int(df))
+}
+
+// IDF is the smoothed inverse document frequency of a term found in df of n
+// articles: ln((1+n)/(1+df)) + 1.
+func IDF(n, df int) float64 {
+	return math.Log(float64(1+n)/float64(1+df)) + 1
+}
+
+// N returns the number of articles the model was fitted on.
+func (m *Model) N() int { return m.n }
+
+// Options returns the model's options.
+func (m *Model) Options() ModelOptions { return m.opts }
+
+// Dictionary returns the dictionary the model's term ids come from.
+func (m *Model) Dictionary() *Dictionary { return m.dict }
+
+// TermIDF returns the idf the model gives the term with that id and its df
+// at fit time (0 when the table lacks it). The idf is 0 for a pruned term.
+func (m *Model) TermIDF(id uint32) (idf float64, df uint32) {
+	if int(id) < len(m.idf) && m.idf[id] >= 0 {
+		return m.idf[id], m.df[id]
+	}
+	return m.unseen, 0
+}
+
+// TF returns the term-frequency factor of a count.
+func (m *Model) TF(count uint32) float64 {
+	if m.opts.Sublinear && count > 0 {
+		return 1 + math.Log(float64(count))
+	}
+	return float64(count)
+}
+
+// Weights64 returns the L2-normalised weights of c in float64, in the order
+// of c, for inspection and for checking the float32 path. Terms the
+// dictionary lacks are weighted as unseen; none is added.
+func (m *Model) Weights64(c Counts) []float64 {
+	w := make([]float64, len(c))
+	var norm float64
+	for i, tc := range c {
+		id, ok := m.dict.ID(tc.Term)
+		idf := m.unseen
+		if ok {
+			idf, _ = m.TermIDF(id)
+		}
+		w[i] = m.TF(tc.Count) * idf
+		norm += w[i] * w[i]
+	}
+	if norm > 0 {
+		norm = math.Sqrt(norm)
+		for i := range w {
+			w[i] /= norm
+		}
+	}
+	return w
+}
+
+// Vector returns the vector of an article with term counts c, adding terms
+// it has not seen to the dictionary. Use it for articles that join the
+// collection.
+func (m *Model) Vector(c Counts) Vector {
+	ids := m.dict.AddAll(make([]uint32, 0, len(c)), c)
+	return m.weigh(ids, c, nil)
+}
+
+// Query returns the vector of a text that is not in the collection. The
+// dictionary is left alone: a term it lacks matches no article, but still
+// counts in the norm, so scores are the cosines an article with that text
+// would get.
+func (m *Model) Query(c Counts) Vector {
+	ids := make([]uint32, len(c))
+	known := make([]bool, len(c))
+	for i, tc := range c {
+		ids[i], known[i] = m.dict.ID(tc.Term)
+	}
+	return m.weigh(ids, c, known)
+}
+
+// weigh computes the vector of c whose term ids are ids; when known is not
+// nil, terms with known[i] false count in the norm and are left out.
+func (m *Model) weigh(ids []uint32, c Counts, known []bool) Vector {
+	v := make(Vector, 0, len(c))
+	var norm float64
+	w := make([]float64, len(c))
+	for i, tc := range c {
+		idf := m.unseen
+		if known == nil || known[i] {
+			idf, _ = m.TermIDF(ids[i])
+		}
+		w[i] = m.TF(tc.Count) * idf
+		norm += w[i] * w[i]
+	}
+	if norm == 0 {
+		return v
+	}
+	norm = math.Sqrt(norm)
+	for i := range c {
+		if w[i] == 0 || (known != nil && !known[i]) {
+			continue
+		}
+		v = append(v, Entry{ID: ids[i], Weight: float32(w[i] / norm)})
+	}
+	slices.SortFunc(v, func(a, b Entry) int { return int(a.ID) - int(b.ID) })
+	return v
+}
+
+// Cosine returns the cosine similarity of two vectors: the dot product of
+// their weights over shared terms, computed by merging the sorted entries.
+func Cosine(a, b Vector) float64 {
+	var s float64
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i].ID < b[j].ID:
+			i++
+		case a[i].ID > b[j].ID:
+			j++
+		default:
+			s += float64(a[i].Weight) * float64(b[j].Weight)
+			i++
+			j++
+		}
+	}
+	return s
+}

@@ -1,0 +1,163 @@
+package vectorize
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The corpus of the hand computation below: N = 4, df(appl) = 3,
+// df(banana) = df(cherri) = 2, df(date) = 1, so
+//
+//	idf(appl)   = ln(5/4) + 1 = 1.2231435513142097
+//	idf(banana) = ln(5/3) + 1 = 1.5108256237659907 = idf(cherri)
+//	idf(date)   = ln(5/2) + 1 = 1.916290731874155
+//
+// and d1 raw = (2*1.22314, 1*1.51083) / 2.87520 = (0.85082, 0.52546).
+var handCorpus = []Counts{
+	{{"appl", 2}, {"banana", 1}},
+	{{"appl", 1}, {"cherri", 1}},
+	{{"banana", 3}},
+	{{"appl", 1}, {"cherri", 1}, {"date", 4}},
+}
+
+var handWeights = map[bool][]map[string]float64{
+	false: { // raw tf
+		{"appl": 0.8508160982744233, "banana": 0.5254635733493682},
+		{"appl": 0.6292275146695526, "cherri": 0.7772211620785797},
+		{"banana": 1},
+		{"appl": 0.1546754611500279, "cherri": 0.19105496637920943, "date": 0.9693159967419631},
+	},
+	true: { // sublinear tf: 1 + ln(tf)
+		{"appl": 0.8078683906158031, "banana": 0.5893629301574982},
+		{"appl": 0.6292275146695526, "cherri": 0.7772211620785797},
+		{"banana": 1},
+		{"appl": 0.24616223879979263, "cherri": 0.30405933758366444, "date": 0.9202999899039754},
+	},
+}
+
+func TestTFIDFByHand(t *testing.T) {
+	for _, sublinear := range []bool{false, true} {
+		m := Fit(handCorpus, ModelOptions{Sublinear: sublinear})
+		if got, want := m.N(), 4; got != want {
+			t.Fatalf("N = %d, want %d", got, want)
+		}
+		for i, c := range handCorpus {
+			want := handWeights[sublinear][i]
+			w64 := m.Weights64(c)
+			v := m.Vector(c)
+			if len(v) != len(want) {
+				t.Fatalf("sublinear=%v doc %d: %d entries, want %d", sublinear, i, len(v), len(want))
+			}
+			for j, tc := range c {
+				if d := math.Abs(w64[j] - want[tc.Term]); d > 1e-12 {
+					t.Errorf("sublinear=%v doc %d %s: float64 weight %.17g, want %.17g", sublinear, i, tc.Term, w64[j], want[tc.Term])
+				}
+			}
+			for _, e := range v {
+				term := m.Dictionary().Term(e.ID)
+				if d := math.Abs(float64(e.Weight) - want[term]); d > 1e-6 {
+					t.Errorf("sublinear=%v doc %d %s: float32 weight %g, want %g", sublinear, i, term, e.Weight, want[term])
+				}
+			}
+		}
+	}
+}
+
+func TestCosineByHand(t *testing.T) {
+	m := Fit(handCorpus, ModelOptions{})
+	v := make([]Vector, len(handCorpus))
+	for i, c := range handCorpus {
+		v[i] = m.Vector(c)
+	}
+	w := handWeights[false]
+	tests := []struct {
+		a, b int
+		want float64
+	}{
+		{0, 1, w[0]["appl"] * w[1]["appl"]},
+		{0, 2, w[0]["banana"]},
+		{1, 3, w[1]["appl"]*w[3]["appl"] + w[1]["cherri"]*w[3]["cherri"]},
+		{2, 3, 0},
+		{3, 3, 1},
+	}
+	for _, tt := range tests {
+		if got := Cosine(v[tt.a], v[tt.b]); math.Abs(got-tt.want) > 1e-6 {
+			t.Errorf("Cosine(d%d, d%d) = %g, want %g", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestQueryUnseenTerm(t *testing.T) {
+	m := Fit(handCorpus, ModelOptions{})
+	// "elder" is not in the table: df counts as 1, so
+	// w = (1.2231435513142097, ln(5/2)+1) / norm.
+	q := m.Query(Counts{{"appl", 1}, {"elder", 1}})
+	if len(q) != 1 || m.Dictionary().Term(q[0].ID) != "appl" {
+		t.Fatalf("query vector = %v, want only appl", q)
+	}
+	if d := math.Abs(float64(q[0].Weight) - 0.5380289691033573); d > 1e-6 {
+		t.Errorf("appl weight = %g, want 0.5380289691033573", q[0].Weight)
+	}
+	if _, ok := m.Dictionary().ID("elder"); ok {
+		t.Error("Query added a term to the dictionary")
+	}
+	// Vector, for an article joining the collection, adds it.
+	v := m.Vector(Counts{{"appl", 1}, {"elder", 1}})
+	if len(v) != 2 || math.Abs(float64(v[1].Weight)-0.8429263481500496) > 1e-6 {
+		t.Errorf("article vector = %v, want elder at 0.8429263481500496", v)
+	}
+}
+
+func TestPruning(t *testing.T) {
+	// max_df 0.5: appl (3 of 4) goes; min_df 2: date (1 of 4) goes.
+	m := Fit(handCorpus, ModelOptions{MinDF: 2, MaxDF: 0.5})
+	v := m.Vector(handCorpus[3])
+	if len(v) != 1 || m.Dictionary().Term(v[0].ID) != "cherri" || v[0].Weight != 1 {
+		t.Errorf("pruned vector of d4 = %v, want cherri alone at weight 1", v)
+	}
+	if err := (ModelOptions{MaxDF: 1.5}).Validate(); err == nil {
+		t.Error("MaxDF 1.5 validated")
+	}
+	if err := (ModelOptions{MinDF: -1}).Validate(); err == nil {
+		t.Error("MinDF -1 validated")
+	}
+}
+
+// TestVectorMatchesFloat64 checks the float32 vectors against the float64
+// path on random counts.
+func TestVectorMatchesFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	docs := make([]Counts, 200)
+	for i := range docs {
+		m := map[string]uint32{}
+		for range 1 + r.IntN(40) {
+			m[string(rune('a'+r.IntN(26)))+string(rune('a'+r.IntN(26)))] += uint32(1 + r.IntN(5))
+		}
+		docs[i] = CountsFromMap(m)
+	}
+	for _, sub := range []bool{false, true} {
+		m := Fit(docs, ModelOptions{Sublinear: sub})
+		for _, c := range docs {
+			w := m.Weights64(c)
+			v := m.Vector(c)
+			var norm float64
+			for i, tc := range c {
+				id, _ := m.Dictionary().ID(tc.Term)
+				var got float32
+				for _, e := range v {
+					if e.ID == id {
+						got = e.Weight
+					}
+				}
+				if math.Abs(float64(got)-w[i]) > 1e-6 {
+					t.Fatalf("term %s: float32 %g, float64 %g", tc.Term, got, w[i])
+				}
+				norm += w[i] * w[i]
+			}
+			if math.Abs(norm-1) > 1e-12 {
+				t.Fatalf("float64 norm² = %.15g, want 1", norm)
+			}
+		}
+	}
+}
