@@ -1,0 +1,207 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"readalike/vectorize"
+)
+
+// Defaults of Options, used where a field is zero.
+const (
+	// DefaultRefitShare: refit once this share of articles was added,
+	// replaced or removed since the last fit.
+	DefaultRefitShare = 0.10
+	// DefaultDedup: a candidate scoring at or above it against the query is
+	// the same story, left out. See the quality table in README.md.
+	DefaultDedup = 0.90
+)
+
+// Options configure an Engine. The zero value works.
+type Options struct {
+	Analyzer vectorize.Options
+	Model    vectorize.ModelOptions
+	// RefitShare: an automatic refit starts in the background once this
+	// share of the fitted collection changed; 0 = DefaultRefitShare,
+	// negative = never (call Refit).
+	RefitShare float64
+	// Dedup is the near-duplicate threshold; 0 = DefaultDedup, 2 or more
+	// keeps near-duplicates.
+	Dedup        float64
+	MaxBodyBytes int          // 0 = DefaultMaxBody
+	Logger       *slog.Logger // nil = discard
+}
+
+func (o Options) withDefaults() Options {
+	if o.RefitShare == 0 {
+		o.RefitShare = DefaultRefitShare
+	}
+	if o.Dedup == 0 {
+		o.Dedup = DefaultDedup
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = DefaultMaxBody
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return o
+}
+
+// Engine keeps a collection of articles in a Store and their TF-IDF vectors
+// in an in-memory index, and answers exact top-k cosine queries over it. It
+// is safe for concurrent use: queries run in parallel, writes hold the
+// index's lock only to append, and a refit builds the next generation
+// aside and swaps it in.
+type Engine struct {
+	store    Store
+	opts     Options
+	analyzer *vectorize.Analyzer
+	dict     *vectorize.Dictionary
+	log      *slog.Logger
+
+	mu      sync.RWMutex
+	ix      *index    // the current generation; guarded by mu
+	replay  *[]change // while a refit runs, the changes it must replay; guarded by mu
+	changed int       // articles added, replaced or removed since the last fit; guarded by mu
+
+	ids       idLocks
+	refitMu   sync.Mutex // one refit at a time
+	refitting atomic.Bool // a refit is running
+	autoRefit atomic.Bool // an automatic refit is starting or running
+	searchers sync.Pool // of *searcher
+
+	bgMu   sync.Mutex // orders starting background work with Close
+	bg     sync.WaitGroup
+	ctx    context.Context // cancelled by Close, ends background refits
+	cancel context.CancelFunc
+
+	counters counters
+}
+
+// counters are the engine's running totals, for Stats and metrics.
+type counters struct {
+	queries, postings, skipped, exact, refits atomic.Uint64
+}
+
+// Open loads the collection held by store into a new engine: the saved model
+// generation (fitting the first one when the store has none), then every
+// article's vector. progress, when not nil, is called with the articles
+// loaded so far and the total, from time to time and at the end.
+func Open(ctx context.Context, store Store, opts Options, progress func(done, total int)) (*Engine, error) {
+	opts = opts.withDefaults()
+	if err := opts.Model.Validate(); err != nil {
+		return nil, fmt.Errorf("model options: %w", err)
+	}
+	e := &Engine{
+		store:    store,
+		opts:     opts,
+		analyzer: vectorize.NewAnalyzer(opts.Analyzer),
+		dict:     vectorize.NewDictionary(),
+		log:      opts.Logger,
+	}
+	e.searchers.New = func() any { return new(searcher) }
+	gen, err := store.Generation(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load generation: %w", err)
+	}
+	if gen.Number == 0 {
+		ts, err := store.TermStats(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load term stats: %w", err)
+		}
+		gen = Generation{Number: 1, N: ts.N, DF: ts.DF, Settings: e.settings(), FittedAt: time.Now().UTC()}
+		if err := store.SaveGeneration(ctx, gen); err != nil {
+			return nil, fmt.Errorf("save first generation: %w", err)
+		}
+	} else if gen.Settings != e.settings() {
+		e.log.Warn("stored model settings differ from the engine's; refit to apply them (re-ingest if the analyzer changed)",
+			"stored", gen.Settings, "engine", e.settings())
+	}
+	model := vectorize.NewModel(e.dict, gen.N, gen.DF, opts.Model)
+	ix, err := e.buildIndex(ctx, model, gen.Number, progress)
+	if err != nil {
+		return nil, err
+	}
+	e.ix = ix
+	e.changed = abs(ix.live() - gen.N)
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.maybeRefit()
+	return e, nil
+}
+
+// Close stops background work and waits for it. It does not close the
+// store.
+func (e *Engine) Close() error {
+	e.bgMu.Lock()
+	e.cancel()
+	e.bgMu.Unlock()
+	e.bg.Wait()
+	return nil
+}
+
+// settings states what the stored term counts and the model depend on.
+func (e *Engine) settings() string {
+	return e.analyzer.Options().String() + " " + e.opts.Model.String()
+}
+
+// Analyzer returns the engine's analyzer, for inspection of a text the way
+// the engine sees it.
+func (e *Engine) Analyzer() *vectorize.Analyzer { return e.analyzer }
+
+// Model returns the model of the current generation.
+func (e *Engine) Model() *vectorize.Model {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.ix.model
+}
+
+// Stats describe an engine at one moment.
+type Stats struct {
+	Articles        int    `json:"articles"`
+	Terms           int    `json:"terms"`
+	Generation      uint64 `json:"generation"`
+	FittedArticles  int    `json:"fitted_articles"`   // N of the current generation's idf table
+	ChangedSinceFit int    `json:"changed_since_fit"` // articles added, replaced or removed since
+	Tombstones      int    `json:"tombstones"`        // replaced or deleted, dropped at the next refit
+	Refitting       bool   `json:"refitting"`
+	Queries         uint64 `json:"queries"`
+	PostingsScanned uint64 `json:"postings_scanned"`
+	PostingsSkipped uint64 `json:"postings_skipped"`
+	ExactScores     uint64 `json:"exact_scores"`
+	Refits          uint64 `json:"refits"`
+}
+
+// Stats returns the engine's current figures.
+func (e *Engine) Stats() Stats {
+	e.mu.RLock()
+	ix := e.ix
+	s := Stats{
+		Articles:        ix.live(),
+		Generation:      ix.generation,
+		FittedArticles:  ix.model.N(),
+		ChangedSinceFit: e.changed,
+		Tombstones:      ix.dead,
+	}
+	e.mu.RUnlock()
+	s.Terms = e.dict.Len()
+	s.Refitting = e.refitting.Load()
+	s.Queries = e.counters.queries.Load()
+	s.PostingsScanned = e.counters.postings.Load()
+	s.PostingsSkipped = e.counters.skipped.Load()
+	s.ExactScores = e.counters.exact.Load()
+	s.Refits = e.counters.refits.Load()
+	return s
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,151 @@
+package recommend
+
+import (
+	"readalike/vectorize"
+)
+
+// index is the in-memory inverted index of one model generation: term id ->
+// postings (doc number, weight) in flat slices, doc number -> vector and the
+// metadata a Match shows. Doc numbers are dense and assigned in order; a
+// deleted or replaced article's number is tombstoned (live false), its
+// postings skipped at query time, and both dropped at the next refit, which
+// numbers the articles densely again.
+//
+// An index is guarded by Engine.mu: readers hold the read lock for a whole
+// query, writers the write lock while they append.
+type index struct {
+	model      *vectorize.Model
+	generation uint64
+
+	docs     []doc
+	byID     map[string]int32
+	dead     int       // tombstoned docs
+	postings []posting // by term id
+	maxW     []float32 // by term id: the largest weight in its postings
+
+	categories  []string // by category number
+	categoryNum map[string]uint32
+}
+
+// doc is one article of the index.
+type doc struct {
+	id, title, url string
+	category       uint32
+	published      int64 // unix nanoseconds, 0 when unknown
+	created        int64
+	vec            vectorize.Vector
+	live           bool
+}
+
+// posting is the postings list of one term, doc numbers ascending.
+type posting struct {
+	docs    []int32
+	weights []float32
+}
+
+func newIndex(m *vectorize.Model, generation uint64) *index {
+	return &index{
+		model:       m,
+		generation:  generation,
+		byID:        make(map[string]int32),
+		categoryNum: map[string]uint32{"": 0},
+		categories:  []string{""},
+	}
+}
+
+// live returns the number of articles in the index.
+func (ix *index) live() int { return len(ix.docs) - ix.dead }
+
+// category returns the number of a category name, adding it if new.
+func (ix *index) category(name string) uint32 {
+	if n, ok := ix.categoryNum[name]; ok {
+		return n
+	}
+	n := uint32(len(ix.categories))
+	ix.categories = append(ix.categories, name)
+	ix.categoryNum[name] = n
+	return n
+}
+
+// put adds an article with its vector, tombstoning the article it replaces.
+func (ix *index) put(a *Article, vec vectorize.Vector) {
+	ix.remove(a.ID)
+	d := int32(len(ix.docs))
+	ix.docs = append(ix.docs, doc{
+		id: a.ID, title: a.Title, url: a.URL,
+		category:  ix.category(a.Category),
+		published: unixNano(a.Published),
+		created:   unixNano(a.Created),
+		vec:       vec,
+		live:      true,
+	})
+	ix.byID[a.ID] = d
+	ix.addPostings(d, vec)
+}
+
+func (ix *index) addPostings(d int32, vec vectorize.Vector) {
+	if n := len(vec); n > 0 {
+		if need := int(vec[n-1].ID) + 1; need > len(ix.postings) {
+			ix.postings = append(ix.postings, make([]posting, need-len(ix.postings))...)
+			ix.maxW = append(ix.maxW, make([]float32, need-len(ix.maxW))...)
+		}
+	}
+	for _, e := range vec {
+		p := &ix.postings[e.ID]
+		p.docs = append(p.docs, d)
+		p.weights = append(p.weights, e.Weight)
+		if e.Weight > ix.maxW[e.ID] {
+			ix.maxW[e.ID] = e.Weight
+		}
+	}
+}
+
+// remove tombstones the article with that id, if the index has it.
+func (ix *index) remove(id string) bool {
+	d, ok := ix.byID[id]
+	if !ok {
+		return false
+	}
+	delete(ix.byID, id)
+	ix.docs[d].live = false
+	ix.docs[d].vec = nil // its postings stay until the next refit
+	ix.dead++
+	return true
+}
+
+// build fills the postings of an index whose docs were appended without
+// them, sizing every list exactly.
+func (ix *index) build() {
+	size := 0
+	for i := range ix.docs {
+		if v := ix.docs[i].vec; len(v) > 0 {
+			size = max(size, int(v[len(v)-1].ID)+1)
+		}
+	}
+	counts := make([]int32, size)
+	for i := range ix.docs {
+		for _, e := range ix.docs[i].vec {
+			counts[e.ID]++
+		}
+	}
+	ix.postings = make([]posting, size)
+	ix.maxW = make([]float32, size)
+	for t, n := range counts {
+		if n > 0 {
+			ix.postings[t] = posting{docs: make([]int32, 0, n), weights: make([]float32, 0, n)}
+		}
+	}
+	for i := range ix.docs {
+		ix.addPostings(int32(i), ix.docs[i].vec)
+	}
+}
+
+// match returns the Match of doc number d with the given score.
+func (ix *index) match(d int32, score float64) Match {
+	doc := &ix.docs[d]
+	return Match{
+		ID: doc.id, Title: doc.title, Score: score, URL: doc.url,
+		Category:  ix.categories[doc.category],
+		Published: fromUnixNano(doc.published),
+	}
+}

@@ -1,0 +1,116 @@
+package recommend
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Limits of a query.
+const (
+	DefaultK = 5
+	MaxK     = 100
+)
+
+// Query says how many neighbours to return and which articles may be among
+// them. The zero value asks for the DefaultK nearest, near-duplicates left
+// out.
+type Query struct {
+	K          int       // 1 to MaxK; 0 means DefaultK
+	Categories []string  // when not empty, only articles of one of these categories
+	From, To   time.Time // when not zero, only articles published at or after From, at or before To
+	Exclude    []string  // ids never returned
+	NoDedup    bool      // when true, near-duplicates of the query are returned too
+	MinScore   float64   // nothing scoring below it is returned
+}
+
+// Validate reports the first field of q that is out of range, as a
+// *FieldError.
+func (q Query) Validate() error {
+	switch {
+	case q.K < 0 || q.K > MaxK:
+		return &FieldError{Field: "k", Message: fmt.Sprintf("must be an integer from 1 to %d", MaxK)}
+	case q.MinScore < 0 || q.MinScore > 1 || q.MinScore != q.MinScore:
+		return &FieldError{Field: "min_score", Message: "must be a number from 0 to 1"}
+	case !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From):
+		return &FieldError{Field: "to", Message: "must not be before from"}
+	}
+	return nil
+}
+
+func (q Query) k() int {
+	if q.K == 0 {
+		return DefaultK
+	}
+	return q.K
+}
+
+// Match is one neighbour of a query.
+type Match struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Score     float64   `json:"score"`
+	URL       string    `json:"url,omitempty"`
+	Category  string    `json:"category,omitempty"`
+	Published time.Time `json:"published,omitzero"`
+}
+
+// Result is the answer to a query: the neighbours ranked by score
+// descending, then id ascending, and the model generation that scored them.
+type Result struct {
+	Generation uint64
+	Matches    []Match
+}
+
+// filter is a query's restrictions resolved against one index.
+type filter struct {
+	self       int32 // doc number never returned, or -1
+	exclude    []int32
+	categories []uint32 // category numbers; nil means any
+	noCategory bool     // the query names only categories nobody has
+	from, to   int64    // unix nanoseconds; 0 means open
+}
+
+// allows reports whether doc number d may be returned.
+func (f *filter) allows(ix *index, d int32) bool {
+	if d == f.self || !ix.docs[d].live {
+		return false
+	}
+	doc := &ix.docs[d]
+	if f.noCategory || (f.categories != nil && !slices.Contains(f.categories, doc.category)) {
+		return false
+	}
+	if f.from != 0 && (doc.published == 0 || doc.published < f.from) {
+		return false
+	}
+	if f.to != 0 && (doc.published == 0 || doc.published > f.to) {
+		return false
+	}
+	return !slices.Contains(f.exclude, d)
+}
+
+// newFilter resolves q against ix; self is a doc number to leave out, or -1.
+func newFilter(ix *index, q Query, self int32) *filter {
+	f := &filter{self: self}
+	for _, id := range q.Exclude {
+		if d, ok := ix.byID[id]; ok {
+			f.exclude = append(f.exclude, d)
+		}
+	}
+	if len(q.Categories) > 0 {
+		f.categories = []uint32{}
+		for _, c := range q.Categories {
+			if n, ok := ix.categoryNum[c]; ok {
+				f.categories = append(f.categories, n)
+			}
+		}
+		f.noCategory = len(f.categories) == 0
+	}
+	if !q.From.IsZero() {
+		f.from = q.From.UnixNano()
+	}
+	if !q.To.IsZero() {
+		f.to = q.To.UnixNano()
+	}
+	return f
+}

@@ -1,0 +1,116 @@
+package recommend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"readalike/vectorize"
+)
+
+// Similar returns the nearest articles to the article with that id, which
+// is never among them. Errors: a *FieldError for a bad query, one wrapping
+// ErrNotFound for an unknown id.
+func (e *Engine) Similar(ctx context.Context, id string, q Query) (Result, error) {
+	if err := q.Validate(); err != nil {
+		return Result{}, err
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	d, ok := e.ix.byID[id]
+	if !ok {
+		return Result{}, fmt.Errorf("article %q: %w", id, ErrNotFound)
+	}
+	return e.search(e.ix, e.ix.docs[d].vec, q, d), nil
+}
+
+// SimilarText returns the nearest articles to a text that need not be in
+// the collection, analysed as an article in language lang ("" = English).
+// Errors: a *FieldError for a bad query or text.
+func (e *Engine) SimilarText(ctx context.Context, title, body, lang string, q Query) (Result, error) {
+	if err := q.Validate(); err != nil {
+		return Result{}, err
+	}
+	if len(body) > e.opts.MaxBodyBytes {
+		return Result{}, &FieldError{"body", fmt.Sprintf("is %d bytes, more than %d", len(body), e.opts.MaxBodyBytes)}
+	}
+	res, err := e.analyzer.Analyze(vectorize.Document{Title: title, Body: body, Lang: lang})
+	if err != nil {
+		return Result{}, analyzeError(err)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.search(e.ix, e.ix.model.Query(res.Counts), q, -1), nil
+}
+
+// SimilarHistory returns the nearest articles to a reading history: the
+// normalised sum of the vectors of the articles read, none of which is
+// returned. Ids the collection lacks are ignored; if it has none of them the
+// error wraps ErrNotFound.
+func (e *Engine) SimilarHistory(ctx context.Context, ids []string, q Query) (Result, error) {
+	if err := q.Validate(); err != nil {
+		return Result{}, err
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	sum := map[uint32]float64{}
+	for _, id := range ids {
+		if d, ok := e.ix.byID[id]; ok {
+			for _, en := range e.ix.docs[d].vec {
+				sum[en.ID] += float64(en.Weight)
+			}
+		}
+	}
+	if len(sum) == 0 {
+		return Result{}, fmt.Errorf("none of the %d history articles: %w", len(ids), ErrNotFound)
+	}
+	var norm float64
+	for _, w := range sum {
+		norm += w * w
+	}
+	norm = math.Sqrt(norm)
+	vec := make(vectorize.Vector, 0, len(sum))
+	for id, w := range sum {
+		vec = append(vec, vectorize.Entry{ID: id, Weight: float32(w / norm)})
+	}
+	slices.SortFunc(vec, func(a, b vectorize.Entry) int { return int(a.ID) - int(b.ID) })
+	q.Exclude = append(slices.Clip(q.Exclude), ids...)
+	return e.search(e.ix, vec, q, -1), nil
+}
+
+// search runs a validated query against ix; the caller holds the read lock.
+func (e *Engine) search(ix *index, vec vectorize.Vector, q Query, self int32) Result {
+	dedup := e.opts.Dedup
+	if q.NoDedup {
+		dedup = math.Inf(1)
+	}
+	s := e.searchers.Get().(*searcher)
+	s.stats = searchStats{}
+	top := s.topK(ix, vec, newFilter(ix, q, self), q.k(), q.MinScore, dedup)
+	e.counters.queries.Add(1)
+	e.counters.postings.Add(uint64(s.stats.postings))
+	e.counters.skipped.Add(uint64(s.stats.skipped))
+	e.counters.exact.Add(uint64(s.stats.exact))
+	e.searchers.Put(s)
+	res := Result{Generation: ix.generation, Matches: make([]Match, len(top))}
+	for i, t := range top {
+		res.Matches[i] = ix.match(t.doc, t.score)
+	}
+	return res
+}
+
+// analyzeError turns an analyzer error into the *FieldError it stands for.
+func analyzeError(err error) error {
+	var ul *vectorize.UnsupportedLangError
+	switch {
+	case errors.As(err, &ul):
+		return &FieldError{"lang", err.Error()}
+	case errors.Is(err, vectorize.ErrInvalidUTF8):
+		field, _, _ := strings.Cut(err.Error(), ":")
+		return &FieldError{field, "is not valid UTF-8"}
+	}
+	return err
+}
