@@ -71,10 +71,10 @@ type Engine struct {
 	changed int       // articles added, replaced or removed since the last fit; guarded by mu
 
 	ids       idLocks
-	refitMu   sync.Mutex // one refit at a time
+	refitMu   sync.Mutex  // one refit at a time
 	refitting atomic.Bool // a refit is running
 	autoRefit atomic.Bool // an automatic refit is starting or running
-	searchers sync.Pool // of *searcher
+	searchers sync.Pool   // of *searcher
 
 	bgMu   sync.Mutex // orders starting background work with Close
 	bg     sync.WaitGroup
