@@ -35,6 +35,10 @@ type Options struct {
 	Dedup        float64
 	MaxBodyBytes int          // 0 = DefaultMaxBody
 	Logger       *slog.Logger // nil = discard
+	// Exhaustive makes every query scan all postings of its terms, without
+	// the bounds that skip most of them: the plain loop, for benchmarks to
+	// compare with. Answers are the same.
+	Exhaustive bool
 }
 
 func (o Options) withDefaults() Options {

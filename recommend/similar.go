@@ -89,6 +89,7 @@ func (e *Engine) search(ix *index, vec vectorize.Vector, q Query, self int32) Re
 	}
 	s := e.searchers.Get().(*searcher)
 	s.stats = searchStats{}
+	s.exhaustive = e.opts.Exhaustive
 	top := s.topK(ix, vec, newFilter(ix, q, self), q.k(), q.MinScore, dedup)
 	e.counters.queries.Add(1)
 	e.counters.postings.Add(uint64(s.stats.postings))

@@ -35,6 +35,9 @@ type searcher struct {
 	top     []scored
 	cands   []cand
 	stats   searchStats
+	// exhaustive turns the bound off: every posting of every query term is
+	// scanned. It is the plain loop that benchmarks and tests compare with.
+	exhaustive bool
 }
 
 type qterm struct {
@@ -74,7 +77,7 @@ func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScor
 	s.top = s.top[:0]
 	stop := len(s.terms)
 	for i, t := range s.terms {
-		if s.ub[i] < theta-slack {
+		if s.ub[i] < theta-slack && !s.exhaustive {
 			stop = i
 			break
 		}

@@ -1,0 +1,162 @@
+package recommend
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// BatchOptions configure Engine.Batch.
+type BatchOptions struct {
+	Query   Query // k, filters, near-duplicates and minimum score, as for one query
+	Threads int   // workers; 0 means GOMAXPROCS
+	// Progress, when not nil, is called from time to time with the articles
+	// done and the total, from one goroutine at a time.
+	Progress func(done, total int)
+	// Exhaustive scans every posting, without the bounds that skip most of
+	// them: the plain loop, for comparison. The answers are the same.
+	Exhaustive bool
+}
+
+// BatchStats describe a finished batch run.
+type BatchStats struct {
+	Articles   int           `json:"articles"`
+	Generation uint64        `json:"generation"`
+	Postings   uint64        `json:"postings_scanned"`
+	Skipped    uint64        `json:"postings_skipped"`
+	Exact      uint64        `json:"exact_scores"`
+	Elapsed    time.Duration `json:"elapsed_ns"`
+}
+
+// knnChunk is how many articles a worker takes at a time; workers take the
+// next chunk when done, so uneven work spreads across cores.
+const knnChunk = 64
+
+// Batch computes the nearest articles of every article of the collection,
+// with the same model, scores and rules as Similar, and calls emit once per
+// article, in doc order, from one goroutine at a time. ms is only valid
+// during the call. It holds the index's read lock for the whole run, so
+// writes wait for it; a server should not run it. It stops at the first
+// error emit returns, or when ctx is done.
+func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string, ms []Match) error) (BatchStats, error) {
+	if err := o.Query.Validate(); err != nil {
+		return BatchStats{}, err
+	}
+	threads := o.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	start := time.Now()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	ix := e.ix
+	dedup := e.opts.Dedup
+	if o.Query.NoDedup {
+		dedup = math.Inf(1)
+	}
+	run := &knnRun{ix: ix, q: o.Query, k: o.Query.k(), dedup: dedup, emit: emit, progress: o.Progress}
+	run.results = make([][]scored, len(ix.docs))
+	run.ready = make([]bool, (len(ix.docs)+knnChunk-1)/knnChunk)
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	var stats [3]atomic.Uint64
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := &searcher{exhaustive: o.Exhaustive}
+			for ctx.Err() == nil {
+				c := int(next.Add(1) - 1)
+				lo := c * knnChunk
+				if lo >= len(ix.docs) {
+					break
+				}
+				hi := min(lo+knnChunk, len(ix.docs))
+				for d := lo; d < hi; d++ {
+					run.results[d] = run.one(s, int32(d))
+				}
+				if err := run.done(c); err != nil {
+					cancel(err)
+				}
+			}
+			stats[0].Add(uint64(s.stats.postings))
+			stats[1].Add(uint64(s.stats.skipped))
+			stats[2].Add(uint64(s.stats.exact))
+		}()
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return BatchStats{}, fmt.Errorf("batch: %w", err)
+	}
+	return BatchStats{
+		Articles:   ix.live(),
+		Generation: ix.generation,
+		Postings:   stats[0].Load(),
+		Skipped:    stats[1].Load(),
+		Exact:      stats[2].Load(),
+		Elapsed:    time.Since(start),
+	}, nil
+}
+
+// knnRun is the shared state of one Batch.
+type knnRun struct {
+	ix       *index
+	q        Query
+	k        int
+	dedup    float64
+	emit     func(string, []Match) error
+	progress func(done, total int)
+
+	mu      sync.Mutex // guards ready, emitted and the emit calls
+	results [][]scored // by doc number, until emitted
+	ready   []bool     // by chunk
+	emitted int        // chunks emitted
+	buf     []Match
+}
+
+// one answers the query of doc d.
+func (r *knnRun) one(s *searcher, d int32) []scored {
+	doc := &r.ix.docs[d]
+	if !doc.live {
+		return nil
+	}
+	f := newFilter(r.ix, r.q, d)
+	return slices.Clone(s.topK(r.ix, doc.vec, f, r.k, r.q.MinScore, r.dedup))
+}
+
+// done marks chunk c computed and emits every chunk now ready in order.
+func (r *knnRun) done(c int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ready[c] = true
+	for r.emitted < len(r.ready) && r.ready[r.emitted] {
+		lo := r.emitted * knnChunk
+		hi := min(lo+knnChunk, len(r.ix.docs))
+		for d := lo; d < hi; d++ {
+			if !r.ix.docs[d].live {
+				continue
+			}
+			r.buf = r.buf[:0]
+			for _, x := range r.results[d] {
+				r.buf = append(r.buf, r.ix.match(x.doc, x.score))
+			}
+			r.results[d] = nil
+			if err := r.emit(r.ix.docs[d].id, r.buf); err != nil {
+				return err
+			}
+		}
+		r.emitted++
+		if r.progress != nil {
+			r.progress(min(r.emitted*knnChunk, len(r.ix.docs)), len(r.ix.docs))
+		}
+	}
+	return nil
+}
