@@ -1,0 +1,450 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"readalike/vectorize"
+)
+
+// checkpointIdle is how long commits must pause before the committer
+// writes the df records (see keys.go).
+const checkpointIdle = 2 * time.Second
+
+// Before a sync, the acknowledger waits for more committed groups until
+// none came for syncPause, or syncMaxDelay after the first. When many
+// writers are released by one sync, they come back over a few hundred
+// microseconds (each encodes its next batch first); syncing the first few
+// at once would split them into cohorts that each pay a whole sync. It
+// waits only if the last sync covered several batches, so that a lone
+// writer does not pay for it.
+const (
+	syncPause    = 100 * time.Microsecond
+	syncMaxDelay = 2 * time.Millisecond
+)
+
+// committer writes articles, counts and N, in two goroutines that form a
+// pipeline. The committer goroutine takes the batches waiting, commits them
+// in as few Badger transactions as fit, and hands the group on. The
+// acknowledger goroutine takes the committed groups as they come until
+// they pause (see syncPause), syncs once, and meanwhile applies their df
+// and N changes to the in-memory statistics; then it acknowledges every
+// batch in them. So the next group's transactions overlap this group's
+// sync, the map updates (some 140 per article) overlap it too, a batch is
+// acknowledged only after a sync that began after its transaction
+// committed, and a writer sees its own commit in TermStats.
+//
+// df and n in memory change only after the transaction that changed them
+// committed, and equal what the 'c' records say once the acknowledger has
+// applied every committed group. The committer goroutine also writes the
+// df records, in checkpoints (see keys.go).
+type committer struct {
+	bdb        *badger.DB
+	sync       *syncer
+	log        *slog.Logger
+	persistent bool // false in memory: checkpoints are pointless
+	maxGroup   int
+	idle       time.Duration // checkpoint once commits pause this long
+
+	reqs     chan *request // from Commit
+	acks     chan ackGroup // committed groups, to the acknowledger
+	done     chan struct{} // closed once both goroutines returned
+	closeErr error         // the last checkpoint's, set before done is closed
+
+	mu      sync.RWMutex // guards df, n and applied; TermStats reads df and n
+	df      map[string]uint32
+	n       int
+	applied int64      // groups whose changes the acknowledger applied
+	changed *sync.Cond // on &mu: applied grew
+
+	// Owned by the committer goroutine (or by Open, before it starts).
+	committedN int              // N after the last committed transaction
+	sent       int64            // groups handed to the acknowledger
+	dfCurrent  bool             // the df records on disk equal df
+	scratch    vectorize.Counts // reused to decode old counts
+
+	// For benchmarks and tests: batches acknowledged, transactions
+	// committed, syncs made.
+	batches, txns, syncs atomic.Int64
+}
+
+// ackGroup is a group of requests whose transactions are done, with the
+// changes of those that committed. written tells whether any did, and so
+// needs a sync.
+type ackGroup struct {
+	reqs    []*request
+	changes []dfChanges
+	written bool
+}
+
+func newCommitter(bdb *badger.DB, s *syncer, log *slog.Logger, st termStats, opts Options, persistent bool) *committer {
+	c := &committer{
+		bdb:        bdb,
+		sync:       s,
+		log:        log,
+		persistent: persistent,
+		maxGroup:   opts.MaxGroup,
+		idle:       opts.checkpointIdle,
+		reqs:       make(chan *request, opts.MaxGroup),
+		acks:       make(chan ackGroup, 2),
+		done:       make(chan struct{}),
+		df:         st.df,
+		n:          st.n,
+		committedN: st.n,
+		dfCurrent:  st.dfCurrent,
+	}
+	c.changed = sync.NewCond(&c.mu)
+	return c
+}
+
+func (c *committer) start() {
+	acked := make(chan struct{})
+	go func() {
+		defer close(acked)
+		c.acknowledge()
+	}()
+	go func() {
+		defer close(c.done)
+		c.run()
+		close(c.acks)
+		<-acked
+		_, c.closeErr = c.checkpoint()
+	}()
+}
+
+// submit hands r to the committer and waits for its acknowledgement.
+func (c *committer) submit(ctx context.Context, r *request) error {
+	select {
+	case c.reqs <- r:
+	case <-ctx.Done():
+		return fmt.Errorf("commit: %w", ctx.Err()) // not handed over: nothing written
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("commit: %w (the batch may still be written)", ctx.Err())
+	}
+}
+
+// stop makes the committer finish the requests already sent, write a
+// checkpoint and return. No submit may run during or after stop; DB.Close's
+// gate sees to it.
+func (c *committer) stop() error {
+	close(c.reqs)
+	<-c.done
+	return c.closeErr
+}
+
+// run commits groups of requests until reqs is closed, and writes a
+// checkpoint whenever commits pause for c.idle.
+func (c *committer) run() {
+	idle := time.NewTimer(c.idle)
+	defer idle.Stop()
+	for {
+		var r *request
+		var ok bool
+		if c.dfCurrent {
+			r, ok = <-c.reqs
+		} else {
+			idle.Reset(c.idle)
+			select {
+			case r, ok = <-c.reqs:
+			case <-idle.C:
+				if _, err := c.checkpoint(); err != nil {
+					c.log.Warn("df checkpoint failed; will retry", "err", err)
+				}
+				continue
+			}
+		}
+		if !ok {
+			return
+		}
+		group := c.gather([]*request{r})
+		c.sent++
+		c.acks <- c.commitGroup(group)
+	}
+}
+
+// gather adds to group the requests already waiting, up to maxGroup.
+func (c *committer) gather(group []*request) []*request {
+	for len(group) < c.maxGroup {
+		select {
+		case r, ok := <-c.reqs:
+			if !ok {
+				return group
+			}
+			group = append(group, r)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// commitGroup commits the group's requests, setting the error of each.
+func (c *committer) commitGroup(group []*request) ackGroup {
+	g := ackGroup{reqs: group}
+	for i := 0; i < len(group); {
+		n, err := c.commitSome(group[i:], &g)
+		for _, r := range group[i : i+n] {
+			r.err = err
+		}
+		i += n
+	}
+	return g
+}
+
+// acknowledge takes the committed groups as they come until they pause
+// (see syncPause); syncs once if any of them wrote, applying their changes
+// to df and N meanwhile; and acknowledges all their requests, until acks is
+// closed.
+func (c *committer) acknowledge() {
+	pause := time.NewTimer(syncPause)
+	defer pause.Stop()
+	synced := make(chan error, 1)
+	var groups []ackGroup
+	last := 0 // batches the last sync covered
+	for g := range c.acks {
+		groups = append(groups[:0], g)
+		deadline := time.Now().Add(syncMaxDelay)
+	gather:
+		for last > 1 && time.Now().Before(deadline) {
+			pause.Reset(syncPause)
+			select {
+			case g, ok := <-c.acks:
+				if !ok {
+					break gather
+				}
+				groups = append(groups, g)
+			case <-pause.C:
+				break gather
+			}
+		}
+		written := false
+		for _, g := range groups {
+			written = written || g.written
+		}
+		if written {
+			c.syncs.Add(1)
+			go func() { synced <- c.sync.sync() }()
+		}
+		c.apply(groups)
+		var err error
+		if written {
+			err = <-synced
+		}
+		last = 0
+		for _, g := range groups {
+			for _, r := range g.reqs {
+				if r.err == nil && err != nil {
+					r.err = fmt.Errorf("commit: %w", err)
+				}
+				r.done <- r.err
+			}
+			last += len(g.reqs)
+		}
+		c.batches.Add(int64(last))
+		clear(groups) // let the batches be collected
+	}
+}
+
+// apply applies the changes of committed groups to df and N.
+func (c *committer) apply(groups []ackGroup) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, g := range groups {
+		for _, ch := range g.changes {
+			// Additions first, so that no df dips below zero on the way.
+			for _, t := range ch.plus {
+				c.df[t]++
+			}
+			for _, t := range ch.minus {
+				switch df := c.df[t]; df {
+				case 0: // every -1 is for a term of stored counts
+					c.log.Warn("df below zero: the df records were wrong", "term", t)
+				case 1:
+					delete(c.df, t)
+				default:
+					c.df[t] = df - 1
+				}
+			}
+			c.n += ch.n
+		}
+	}
+	c.applied += int64(len(groups))
+	c.changed.Broadcast()
+}
+
+// waitApplied waits until the acknowledger has applied the changes of every
+// group the committer sent it. Only the committer goroutine calls it.
+func (c *committer) waitApplied() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.applied < c.sent {
+		c.changed.Wait()
+	}
+}
+
+// commitSome commits a prefix of reqs, as long as fits in one transaction,
+// and returns its length and the error it gets. A batch is never split: if
+// the first one alone does not fit, it fails with ErrBatchTooBig. If a
+// transaction fails for another reason, the batches are retried one by one,
+// so that a bad one fails alone.
+func (c *committer) commitSome(reqs []*request, g *ackGroup) (int, error) {
+	fit := len(reqs)
+	for {
+		applied, err := c.commitTxn(reqs[:fit], g)
+		if err == nil {
+			return fit, nil
+		}
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			switch {
+			case applied == 0 || fit == 1:
+				r := reqs[0]
+				return 1, fmt.Errorf("commit: %w: %d puts and %d deletes",
+					ErrBatchTooBig, len(r.puts), len(r.deletes))
+			case applied < fit:
+				fit = applied // the batches before the one that overflowed
+			default:
+				fit = (fit + 1) / 2 // the stats record overflowed it
+			}
+			continue
+		}
+		if fit > 1 {
+			fit = 1
+			continue
+		}
+		return 1, fmt.Errorf("commit: %w", err)
+	}
+}
+
+// commitTxn applies reqs in one transaction with the new N and commits. It
+// adds the transaction's changes to g, for the acknowledger to apply. It
+// returns how many requests it applied before an error: len(reqs) if the
+// error came after them.
+func (c *committer) commitTxn(reqs []*request, g *ackGroup) (int, error) {
+	txn := c.bdb.NewTransaction(true)
+	defer txn.Discard()
+	terms := 0
+	for _, r := range reqs {
+		for _, p := range r.puts {
+			terms += len(p.terms)
+		}
+	}
+	ch := dfChanges{plus: make([]string, 0, terms)}
+	for i, r := range reqs {
+		if err := c.applyTxn(txn, r, &ch); err != nil {
+			return i, err
+		}
+	}
+	// Also clears the flag that says the df records are current.
+	if err := txn.Set(statsKey(), encodeStats(statsRecord{n: c.committedN + ch.n})); err != nil {
+		return len(reqs), err
+	}
+	if err := txn.Commit(); err != nil {
+		return len(reqs), err
+	}
+	c.txns.Add(1)
+	c.committedN += ch.n
+	c.dfCurrent = false
+	g.changes = append(g.changes, ch)
+	g.written = true
+	return len(reqs), nil
+}
+
+// dfChanges are the changes of a transaction to df and N, kept as lists so
+// that applying a request costs no hashing: plus holds a term once for each
+// article that gained it, minus once for each that lost it.
+type dfChanges struct {
+	plus, minus []string
+	n           int
+}
+
+// applyTxn writes r into txn and adds its changes to ch. Reading the old counts
+// inside txn sees the writes of the requests applied before it in the same
+// transaction.
+func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
+	for _, p := range r.puts {
+		old, found, err := c.oldCounts(txn, p.id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			ch.n++
+		}
+		ch.diff(old, p.terms)
+		if err := txn.Set(articleKey(p.id), p.article); err != nil {
+			return err
+		}
+		if err := txn.Set(countsKey(p.id), p.counts); err != nil {
+			return err
+		}
+	}
+	for _, id := range r.deletes {
+		old, found, err := c.oldCounts(txn, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		ch.n--
+		for _, tc := range old {
+			ch.minus = append(ch.minus, tc.Term)
+		}
+		if err := txn.Delete(articleKey(id)); err != nil {
+			return err
+		}
+		if err := txn.Delete(countsKey(id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// oldCounts returns the counts stored for id, valid until its next call.
+func (c *committer) oldCounts(txn *badger.Txn, id string) (vectorize.Counts, bool, error) {
+	item, err := txn.Get(countsKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read counts of %q: %w", id, err)
+	}
+	err = item.Value(func(v []byte) error {
+		var derr error
+		c.scratch, derr = decodeCounts(v, c.scratch)
+		return derr
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("read counts of %q: %w", id, err)
+	}
+	return c.scratch, true, nil
+}
+
+// diff adds the terms of now that are not in old to plus, and those of old
+// that are not in now to minus. Both are sorted by term.
+func (ch *dfChanges) diff(old, now vectorize.Counts) {
+	i, j := 0, 0
+	for i < len(old) || j < len(now) {
+		switch {
+		case j == len(now) || (i < len(old) && old[i].Term < now[j].Term):
+			ch.minus = append(ch.minus, old[i].Term)
+			i++
+		case i == len(old) || now[j].Term < old[i].Term:
+			ch.plus = append(ch.plus, now[j].Term)
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+}

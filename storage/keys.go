@@ -1,0 +1,65 @@
+package storage
+
+// The key layout. Every key starts with one byte naming the record kind, so
+// each kind is one contiguous range that a prefix scan reads in key order.
+// Ids and terms follow their prefix byte as raw UTF-8 bytes: byte order is Go's
+// string order, so the 'a' and 'c' ranges both list ids in the same order and
+// Scan walks them side by side. A number inside a key, where a kind ever needs
+// one, is written big-endian so that byte order is numeric order. Every value
+// starts with a version byte (see codec.go).
+//
+//	key            value                                    written by
+//	'a' id         article, without its id                  Commit
+//	'c' id         term counts of the article, front-coded  Commit
+//	'g'            the fitted model's Generation            SaveGeneration
+//	'n' id         reserved: precomputed neighbour lists    (a later issue)
+//	's'            N, the number of stored articles, and    Commit, checkpoint
+//	               whether the 't' records are current
+//	't' term       df: the number of stored articles        checkpoint
+//	               containing term; absent when 0
+//	'v'            the store's format version               Open
+//
+// The 'a' and 'c' records of an id, and N, change together in one
+// transaction. The 't' records do not: writing each changed term's df in
+// every commit would cost some 70 writes per article. Instead the committer
+// keeps df in memory and writes the 't' records of the terms that changed in
+// a checkpoint, when commits pause and on Close; the first commit after a
+// checkpoint clears the flag in 's' in the same transaction as its data,
+// and a checkpoint sets it again last, after syncing its 't' records. So
+// when the flag is set, df(term) = the number of 'c' values listing term;
+// when it is not (the process died since the last checkpoint), Open
+// recounts df from the 'c' records, which are always exact.
+const (
+	prefixArticle   byte = 'a'
+	prefixCounts    byte = 'c'
+	prefixGen       byte = 'g'
+	prefixNeighbour byte = 'n' // reserved, nothing writes it yet
+	prefixStats     byte = 's'
+	prefixTerm      byte = 't'
+	prefixFormat    byte = 'v'
+)
+
+// maxKeyLen bounds ids and terms. Badger refuses keys over 65000 bytes; a far
+// lower bound keeps keys, and the index built from them, small.
+const maxKeyLen = 1024
+
+func articleKey(id string) []byte { return prefixed(prefixArticle, id) }
+
+func countsKey(id string) []byte { return prefixed(prefixCounts, id) }
+
+func termKey(term string) []byte { return prefixed(prefixTerm, term) }
+
+func genKey() []byte { return []byte{prefixGen} }
+
+func statsKey() []byte { return []byte{prefixStats} }
+
+func formatKey() []byte { return []byte{prefixFormat} }
+
+// prefixed returns a new slice: Badger keeps keys given to Txn.Set until the
+// transaction commits, so a key buffer is never reused.
+func prefixed(p byte, s string) []byte {
+	k := make([]byte, 1+len(s))
+	k[0] = p
+	copy(k[1:], s)
+	return k
+}

@@ -1,0 +1,147 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"readalike/recommend"
+	"readalike/vectorize"
+)
+
+// Article returns the stored article with its body, or an error wrapping
+// recommend.ErrNotFound. Its times are in UTC. It is safe for concurrent
+// use.
+func (d *DB) Article(ctx context.Context, id string) (recommend.Article, error) {
+	var a recommend.Article
+	err := d.get(ctx, articleKey(id), func(v []byte) error {
+		return decodeArticle(id, v, true, &a)
+	})
+	if err != nil {
+		return recommend.Article{}, fmt.Errorf("article %q: %w", id, err)
+	}
+	return a, nil
+}
+
+// Counts returns the stored term counts of an article, sorted by term, or
+// an error wrapping recommend.ErrNotFound. The caller owns the slice. It is
+// safe for concurrent use.
+func (d *DB) Counts(ctx context.Context, id string) (vectorize.Counts, error) {
+	var c vectorize.Counts
+	err := d.get(ctx, countsKey(id), func(v []byte) error {
+		var err error
+		c, err = decodeCounts(v, nil)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("article %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// get calls decode with the value of key, translating Badger's not-found.
+func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) error {
+	if !d.gate.enter() {
+		return ErrClosed
+	}
+	defer d.gate.leave()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := d.bdb.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if err != nil {
+			return err
+		}
+		return item.Value(decode)
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return recommend.ErrNotFound
+	}
+	return err
+}
+
+// Scan calls fn for every stored article and its term counts, in id order,
+// from one consistent snapshot: commits acknowledged after Scan started are
+// not seen. With bodies false, a.Body is empty and the body is not decoded.
+// fn gets a new Article each call, which it may keep, but must not keep c,
+// whose slice is reused. Scan stops at the first error fn returns and
+// returns it as it is; it checks ctx before each article and returns ctx's
+// error, wrapped, once it ends. A store whose article and count records
+// disagree gives an error wrapping ErrCorrupt. Scan is safe for concurrent
+// use; fn may call the DB's other methods.
+func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article, c vectorize.Counts) error) error {
+	if !d.gate.enter() {
+		return fmt.Errorf("scan: %w", ErrClosed)
+	}
+	defer d.gate.leave()
+	var fnErr error
+	err := d.bdb.View(func(txn *badger.Txn) error {
+		// The 'a' and 'c' ranges list the same ids in the same order: walk
+		// them side by side.
+		articles := txn.NewIterator(prefixOptions(prefixArticle))
+		defer articles.Close()
+		counts := txn.NewIterator(prefixOptions(prefixCounts))
+		defer counts.Close()
+		counts.Rewind()
+		var c vectorize.Counts
+		for articles.Rewind(); articles.Valid(); articles.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			id := articles.Item().Key()[1:]
+			if !counts.Valid() {
+				return fmt.Errorf("%w: article %q has no term counts", ErrCorrupt, id)
+			}
+			switch cid := counts.Item().Key()[1:]; bytes.Compare(cid, id) {
+			case -1:
+				return fmt.Errorf("%w: term counts of %q but no article", ErrCorrupt, cid)
+			case 1:
+				return fmt.Errorf("%w: article %q has no term counts", ErrCorrupt, id)
+			}
+			a := &recommend.Article{}
+			err := articles.Item().Value(func(v []byte) error {
+				return decodeArticle(string(id), v, bodies, a)
+			})
+			if err != nil {
+				return fmt.Errorf("article %q: %w", id, err)
+			}
+			err = counts.Item().Value(func(v []byte) error {
+				var derr error
+				c, derr = decodeCounts(v, c)
+				return derr
+			})
+			if err != nil {
+				return fmt.Errorf("article %q: %w", id, err)
+			}
+			counts.Next()
+			if err := fn(a, c); err != nil {
+				fnErr = err
+				return err
+			}
+		}
+		if counts.Valid() {
+			return fmt.Errorf("%w: term counts of %q but no article", ErrCorrupt, counts.Item().Key()[1:])
+		}
+		return nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	return nil
+}
+
+// prefixOptions iterates over one record kind, fetching each value only when
+// asked, inside its Value callback, so that nothing is copied.
+func prefixOptions(prefix byte) badger.IteratorOptions {
+	opts := badger.DefaultIteratorOptions
+	opts.Prefix = []byte{prefix}
+	opts.PrefetchValues = false
+	return opts
+}

@@ -1,0 +1,272 @@
+// Package storage keeps readalike's articles, their term counts, the term
+// statistics and the fitted model in Badger, an embedded key-value store, and
+// is the only package that imports Badger. Commit validates and encodes a
+// batch; a committer goroutine applies the batches waiting in Badger
+// transactions, and an acknowledger goroutine syncs the disk once for all of
+// them before acknowledging them. Document frequencies live in memory and
+// reach the disk in checkpoints; reads go straight to Badger. DB implements
+// recommend.Store.
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+var (
+	// ErrFormat is returned by Open for a store written in a format this
+	// program does not know, such as one written by a newer version.
+	ErrFormat = errors.New("unsupported store format")
+
+	// ErrCorrupt is returned when a stored record cannot be decoded, or the
+	// records disagree with each other.
+	ErrCorrupt = errors.New("corrupt store")
+
+	// ErrClosed is returned by every method called after Close.
+	ErrClosed = errors.New("store closed")
+
+	// ErrBatchTooBig is returned by Commit for a batch that does not fit in
+	// one Badger transaction; see Options.MemTableSize.
+	ErrBatchTooBig = errors.New("batch too big for one transaction")
+)
+
+// Options configure Open. The zero value works.
+type Options struct {
+	// Logger receives Badger's log and the value-log GC's; nil discards.
+	Logger *slog.Logger
+
+	// InMemory keeps everything in memory and nothing on disk: for tests
+	// where durability is not the point. dir is ignored.
+	InMemory bool
+
+	// GCInterval is how often the value-log GC runs. 0 means 5 minutes; a
+	// negative value turns it off.
+	GCInterval time.Duration
+
+	// MemTableSize is the size of Badger's memtables; 0 means 32 MiB. Badger
+	// limits one transaction to 15% of it, which bounds one Batch: about
+	// 25,000 puts or deletes with the default.
+	MemTableSize int64
+
+	// MaxGroup is the most batches the committer takes at once and
+	// commits in as few transactions as fit; 0 means 256. Several groups
+	// may share a sync.
+	MaxGroup int
+
+	checkpointIdle   time.Duration // for tests; 0 means checkpointIdle
+	valueLogFileSize int64         // for tests; 0 means 128 MiB
+}
+
+const (
+	defaultGCInterval   = 5 * time.Minute
+	defaultMemTableSize = 32 << 20
+	defaultMaxGroup     = 256
+)
+
+// DB is a readalike store on Badger. It implements recommend.Store. All
+// methods are safe for concurrent use; Close waits for the calls in
+// progress, and every call after it returns ErrClosed.
+type DB struct {
+	bdb  *badger.DB
+	dir  string // "" in memory
+	log  *slog.Logger
+	gate gate
+	sync *syncer
+	c    *committer
+	gc   *gcLoop
+}
+
+// Open opens the store in dir, creating it if needed, and loads the term
+// statistics into memory. If the process that had the store open died,
+// Open recounts the document frequencies from every article's term counts,
+// which takes time in proportion to the store, and logs a warning. It
+// refuses a store of a newer format with an error wrapping ErrFormat. If
+// Badger fails on the zero-length log files that a power loss can leave
+// behind (badger issue 2207), Open repairs them, logs a warning and tries
+// once more. Only one process may have a store open.
+func Open(dir string, opts Options) (*DB, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.InMemory {
+		dir = ""
+	} else if dir == "" {
+		return nil, errors.New("open store: no directory given")
+	}
+	if opts.MemTableSize <= 0 {
+		opts.MemTableSize = defaultMemTableSize
+	}
+	if opts.MaxGroup <= 0 {
+		opts.MaxGroup = defaultMaxGroup
+	}
+	if opts.GCInterval == 0 {
+		opts.GCInterval = defaultGCInterval
+	}
+	if opts.checkpointIdle <= 0 {
+		opts.checkpointIdle = checkpointIdle
+	}
+
+	bdb, err := openBadger(badgerOptions(dir, opts), opts.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	d := &DB{bdb: bdb, dir: dir, log: opts.Logger}
+	if err := d.load(opts); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	d.c.start()
+	if !opts.InMemory && opts.GCInterval > 0 {
+		d.gc = startGC(bdb, d.sync, dir, opts.GCInterval, opts.Logger)
+	}
+	return d, nil
+}
+
+// load checks the format and loads the term statistics, recounting them if
+// the process died since the last checkpoint.
+func (d *DB) load(opts Options) error {
+	var err error
+	if d.sync, err = newSyncer(d.dir); err != nil {
+		return err
+	}
+	if err := checkFormat(d.bdb, d.sync); err != nil {
+		return err
+	}
+	start := time.Now()
+	st, err := loadTermStats(d.bdb)
+	if err != nil {
+		return err
+	}
+	d.c = newCommitter(d.bdb, d.sync, d.log, st, opts, !opts.InMemory)
+	// Leaves nothing to recount should the process die again soon.
+	written, err := d.c.checkpoint()
+	if err != nil {
+		return err
+	}
+	if st.recounted {
+		d.log.Warn("store was not closed cleanly: recounted document frequencies from the term counts",
+			"dir", d.dir, "n", st.n, "terms", len(st.df), "df_records_fixed", written,
+			"took", time.Since(start).Round(time.Millisecond))
+		if st.n != st.recordN {
+			d.log.Warn("stored article count was wrong", "dir", d.dir, "stored", st.recordN, "counted", st.n)
+		}
+	}
+	return nil
+}
+
+// badgerOptions sizes Badger for a small machine (2 cores, a few GB of RAM)
+// holding up to a few million articles.
+func badgerOptions(dir string, opts Options) badger.Options {
+	o := badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{opts.Logger}).
+		// One memtable takes writes while up to two wait to be flushed: memtable
+		// memory stays under 3 x MemTableSize, and a burst of writes stalls
+		// instead of growing it.
+		WithMemTableSize(opts.MemTableSize).
+		WithNumMemtables(3).
+		// Two compactors, Badger's minimum: one favours L0, and more would
+		// only fight the committer for the two cores.
+		WithNumCompactors(2).
+		// Badger's Stream framework (backups, flatten), not used per request.
+		WithNumGoroutines(2).
+		// Blocks are Snappy-compressed on disk (Badger's default), so reads
+		// go through this cache; 64 MiB holds the hot top of the tree: keys,
+		// value pointers and the small values.
+		WithBlockCacheSize(64 << 20).
+		// Table indexes and bloom filters, evicted past 16 MiB. Zero would
+		// keep all of them in memory however big the store grows.
+		WithIndexCacheSize(16 << 20).
+		// Values from 1 KiB up (article bodies, long term-count lists) go to
+		// the value log: compaction then rewrites only keys and small values,
+		// and such a value counts 14 bytes, not its length, against the
+		// per-transaction limit.
+		WithValueThreshold(1 << 10).
+		// The value-log GC rewrites one whole file at a time: smaller files
+		// reclaim space sooner, in shorter pauses. Badger maps 2x this.
+		WithValueLogFileSize(128 << 20).
+		// We sync once per group of transactions instead (sync.go).
+		WithSyncWrites(false).
+		// The committer is the only writer of articles, counts and stats;
+		// SaveGeneration and Open write keys of their own. There is nothing
+		// to detect, and Badger then does not track every key a txn reads.
+		WithDetectConflicts(false).
+		// Badger's metrics are process-wide expvar globals; Size reports
+		// what stats needs.
+		WithMetricsEnabled(false)
+	if opts.valueLogFileSize > 0 {
+		o = o.WithValueLogFileSize(opts.valueLogFileSize)
+	}
+	if opts.InMemory {
+		// Nothing goes to a value log in memory: every value must fit
+		// under the threshold, whose largest allowed value is 1 MiB.
+		o = o.WithDir("").WithValueDir("").WithInMemory(true).WithValueThreshold(1 << 20)
+	}
+	return o
+}
+
+// Close stops the committer, after it has written and acknowledged every
+// batch handed to it and written the df records (a checkpoint, see keys.go),
+// stops the value-log GC, and closes Badger, which flushes the memtables. It
+// waits for the calls in progress, so a Scan callback must not call it. A
+// second Close returns ErrClosed.
+func (d *DB) Close() error {
+	if !d.gate.close() {
+		return ErrClosed
+	}
+	err := d.c.stop()
+	if d.gc != nil {
+		d.gc.stop()
+	}
+	if cerr := d.bdb.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("close store %s: %w", d.dir, err)
+	}
+	return nil
+}
+
+// Path returns the directory the store lives in, or "" in memory.
+func (d *DB) Path() string { return d.dir }
+
+// gate lets calls in until it is closed, and lets close wait for the calls
+// already in. Unlike a sync.RWMutex it cannot deadlock when a call nests
+// another (say Article inside a Scan callback) while Close waits: the inner
+// call just gets ErrClosed.
+type gate struct {
+	mu     sync.Mutex
+	closed bool
+	calls  sync.WaitGroup
+}
+
+// enter reports whether the call may go on; if so, it must call leave.
+func (g *gate) enter() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.calls.Add(1)
+	return true
+}
+
+func (g *gate) leave() { g.calls.Done() }
+
+// close shuts the gate and waits for the calls inside. It reports false if
+// the gate was already closed.
+func (g *gate) close() bool {
+	g.mu.Lock()
+	was := g.closed
+	g.closed = true
+	g.mu.Unlock()
+	if was {
+		return false
+	}
+	g.calls.Wait()
+	return true
+}
