@@ -17,7 +17,13 @@ type index struct {
 	model      *vectorize.Model
 	generation uint64
 
+	// By doc number: what queries touch in hot loops sits in flat arrays,
+	// the rest of an article in docs.
 	docs     []doc
+	vecs     []vectorize.Vector
+	alive    []bool
+	cats     []uint32 // category numbers
+	pubs     []int64  // published, unix nanoseconds, 0 when unknown
 	byID     map[string]int32
 	dead     int       // tombstoned docs
 	postings []posting // by term id
@@ -27,14 +33,9 @@ type index struct {
 	categoryNum map[string]uint32
 }
 
-// doc is one article of the index.
+// doc is what a Match shows of an article beyond its score.
 type doc struct {
 	id, title, url string
-	category       uint32
-	published      int64 // unix nanoseconds, 0 when unknown
-	created        int64
-	vec            vectorize.Vector
-	live           bool
 }
 
 // posting is the postings list of one term, doc numbers ascending.
@@ -70,17 +71,19 @@ func (ix *index) category(name string) uint32 {
 // put adds an article with its vector, tombstoning the article it replaces.
 func (ix *index) put(a *Article, vec vectorize.Vector) {
 	ix.remove(a.ID)
+	ix.addPostings(ix.appendDoc(a, vec), vec)
+}
+
+// appendDoc gives an article the next doc number, without postings.
+func (ix *index) appendDoc(a *Article, vec vectorize.Vector) int32 {
 	d := int32(len(ix.docs))
-	ix.docs = append(ix.docs, doc{
-		id: a.ID, title: a.Title, url: a.URL,
-		category:  ix.category(a.Category),
-		published: unixNano(a.Published),
-		created:   unixNano(a.Created),
-		vec:       vec,
-		live:      true,
-	})
+	ix.docs = append(ix.docs, doc{id: a.ID, title: a.Title, url: a.URL})
+	ix.vecs = append(ix.vecs, vec)
+	ix.alive = append(ix.alive, true)
+	ix.cats = append(ix.cats, ix.category(a.Category))
+	ix.pubs = append(ix.pubs, unixNano(a.Published))
 	ix.byID[a.ID] = d
-	ix.addPostings(d, vec)
+	return d
 }
 
 func (ix *index) addPostings(d int32, vec vectorize.Vector) {
@@ -107,8 +110,8 @@ func (ix *index) remove(id string) bool {
 		return false
 	}
 	delete(ix.byID, id)
-	ix.docs[d].live = false
-	ix.docs[d].vec = nil // its postings stay until the next refit
+	ix.alive[d] = false
+	ix.vecs[d] = nil // its postings stay until the next refit
 	ix.dead++
 	return true
 }
@@ -117,14 +120,14 @@ func (ix *index) remove(id string) bool {
 // them, sizing every list exactly.
 func (ix *index) build() {
 	size := 0
-	for i := range ix.docs {
-		if v := ix.docs[i].vec; len(v) > 0 {
+	for _, v := range ix.vecs {
+		if len(v) > 0 {
 			size = max(size, int(v[len(v)-1].ID)+1)
 		}
 	}
 	counts := make([]int32, size)
-	for i := range ix.docs {
-		for _, e := range ix.docs[i].vec {
+	for _, v := range ix.vecs {
+		for _, e := range v {
 			counts[e.ID]++
 		}
 	}
@@ -135,8 +138,8 @@ func (ix *index) build() {
 			ix.postings[t] = posting{docs: make([]int32, 0, n), weights: make([]float32, 0, n)}
 		}
 	}
-	for i := range ix.docs {
-		ix.addPostings(int32(i), ix.docs[i].vec)
+	for i, v := range ix.vecs {
+		ix.addPostings(int32(i), v)
 	}
 }
 
@@ -145,7 +148,7 @@ func (ix *index) match(d int32, score float64) Match {
 	doc := &ix.docs[d]
 	return Match{
 		ID: doc.id, Title: doc.title, Score: score, URL: doc.url,
-		Category:  ix.categories[doc.category],
-		Published: fromUnixNano(doc.published),
+		Category:  ix.categories[ix.cats[d]],
+		Published: fromUnixNano(ix.pubs[d]),
 	}
 }

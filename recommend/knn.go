@@ -124,12 +124,11 @@ type knnRun struct {
 
 // one answers the query of doc d.
 func (r *knnRun) one(s *searcher, d int32) []scored {
-	doc := &r.ix.docs[d]
-	if !doc.live {
+	if !r.ix.alive[d] {
 		return nil
 	}
 	f := newFilter(r.ix, r.q, d)
-	return slices.Clone(s.topK(r.ix, doc.vec, f, r.k, r.q.MinScore, r.dedup))
+	return slices.Clone(s.nearest(r.ix, r.ix.vecs[d], f, r.k, r.q.MinScore, r.dedup))
 }
 
 // done marks chunk c computed and emits every chunk now ready in order.
@@ -141,7 +140,7 @@ func (r *knnRun) done(c int) error {
 		lo := r.emitted * knnChunk
 		hi := min(lo+knnChunk, len(r.ix.docs))
 		for d := lo; d < hi; d++ {
-			if !r.ix.docs[d].live {
+			if !r.ix.alive[d] {
 				continue
 			}
 			r.buf = r.buf[:0]

@@ -64,6 +64,7 @@ type Result struct {
 
 // filter is a query's restrictions resolved against one index.
 type filter struct {
+	trivial    bool  // only self and tombstones are left out
 	self       int32 // doc number never returned, or -1
 	exclude    []int32
 	categories []uint32 // category numbers; nil means any
@@ -73,17 +74,18 @@ type filter struct {
 
 // allows reports whether doc number d may be returned.
 func (f *filter) allows(ix *index, d int32) bool {
-	if d == f.self || !ix.docs[d].live {
+	if d == f.self || !ix.alive[d] {
 		return false
 	}
-	doc := &ix.docs[d]
-	if f.noCategory || (f.categories != nil && !slices.Contains(f.categories, doc.category)) {
+	if f.trivial {
+		return true
+	}
+	if f.noCategory || (f.categories != nil && !slices.Contains(f.categories, ix.cats[d])) {
 		return false
 	}
-	if f.from != 0 && (doc.published == 0 || doc.published < f.from) {
+	if pub := ix.pubs[d]; (f.from != 0 || f.to != 0) && pub == 0 {
 		return false
-	}
-	if f.to != 0 && (doc.published == 0 || doc.published > f.to) {
+	} else if (f.from != 0 && pub < f.from) || (f.to != 0 && pub > f.to) {
 		return false
 	}
 	return !slices.Contains(f.exclude, d)
@@ -112,5 +114,6 @@ func newFilter(ix *index, q Query, self int32) *filter {
 	if !q.To.IsZero() {
 		f.to = q.To.UnixNano()
 	}
+	f.trivial = len(f.exclude) == 0 && f.categories == nil && !f.noCategory && f.from == 0 && f.to == 0
 	return f
 }

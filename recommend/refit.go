@@ -131,16 +131,7 @@ func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64,
 	ix := newIndex(m, gen)
 	last := time.Now()
 	err := e.store.Scan(ctx, false, func(a *Article, c vectorize.Counts) error {
-		d := int32(len(ix.docs))
-		ix.docs = append(ix.docs, doc{
-			id: a.ID, title: a.Title, url: a.URL,
-			category:  ix.category(a.Category),
-			published: unixNano(a.Published),
-			created:   unixNano(a.Created),
-			vec:       m.Vector(c),
-			live:      true,
-		})
-		ix.byID[a.ID] = d
+		ix.appendDoc(a, m.Vector(c))
 		if progress != nil && len(ix.docs)%4096 == 0 && time.Since(last) > 100*time.Millisecond {
 			progress(len(ix.docs), total)
 			last = time.Now()

@@ -24,7 +24,7 @@ func (e *Engine) Similar(ctx context.Context, id string, q Query) (Result, error
 	if !ok {
 		return Result{}, fmt.Errorf("article %q: %w", id, ErrNotFound)
 	}
-	return e.search(e.ix, e.ix.docs[d].vec, q, d), nil
+	return e.search(e.ix, e.ix.vecs[d], q, d), nil
 }
 
 // SimilarText returns the nearest articles to a text that need not be in
@@ -59,7 +59,7 @@ func (e *Engine) SimilarHistory(ctx context.Context, ids []string, q Query) (Res
 	sum := map[uint32]float64{}
 	for _, id := range ids {
 		if d, ok := e.ix.byID[id]; ok {
-			for _, en := range e.ix.docs[d].vec {
+			for _, en := range e.ix.vecs[d] {
 				sum[en.ID] += float64(en.Weight)
 			}
 		}
@@ -90,7 +90,7 @@ func (e *Engine) search(ix *index, vec vectorize.Vector, q Query, self int32) Re
 	s := e.searchers.Get().(*searcher)
 	s.stats = searchStats{}
 	s.exhaustive = e.opts.Exhaustive
-	top := s.topK(ix, vec, newFilter(ix, q, self), q.k(), q.MinScore, dedup)
+	top := s.nearest(ix, vec, newFilter(ix, q, self), q.k(), q.MinScore, dedup)
 	e.counters.queries.Add(1)
 	e.counters.postings.Add(uint64(s.stats.postings))
 	e.counters.skipped.Add(uint64(s.stats.skipped))

@@ -30,6 +30,7 @@ func better(ix *index, a, b scored) bool {
 type searcher struct {
 	acc     []float32
 	touched []int32
+	qdense  []float32 // the query's weights by term id, zero elsewhere
 	terms   []qterm
 	ub      []float64 // ub[i]: what terms i.. can still add to any score
 	top     []scored
@@ -48,7 +49,6 @@ type qterm struct {
 
 type cand struct {
 	doc int32
-	ub  float64
 }
 
 // searchStats counts the work of one query, for the engine's counters.
@@ -56,22 +56,54 @@ type searchStats struct {
 	postings, skipped, exact int
 }
 
+// nearest returns the k best articles for query vector q under filter f,
+// best first: exact cosine scores, at least minScore, below dedup (+Inf
+// keeps near-duplicates). Near-duplicates are rare, so it asks topK for a
+// few more than k and drops them; in the rare case more were dropped than
+// asked for, it asks again for enough.
+func (s *searcher) nearest(ix *index, q vectorize.Vector, f *filter, k int, minScore, dedup float64) []scored {
+	extra := 0
+	if !math.IsInf(dedup, 1) {
+		extra = 4
+	}
+	for {
+		top := s.topK(ix, q, f, k+extra, minScore)
+		kept := top[:0]
+		for _, x := range top {
+			if x.score < dedup {
+				kept = append(kept, x)
+			}
+		}
+		// Every article better than the last of top is in top, so the
+		// non-duplicates kept are the best ones, as many as top held
+		// beyond its duplicates.
+		if len(kept) >= k || len(top) < k+extra {
+			return kept[:min(k, len(kept))]
+		}
+		extra = 2 * (k + extra)
+	}
+}
+
 // topK returns the k best articles for query vector q under filter f, best
-// first: exact cosine scores, at least minScore, below dedup (pass 2 or more
-// to keep near-duplicates). It is MaxScore-style term-at-a-time search:
+// first, by exact cosine score, at least minScore. It is MaxScore-style
+// term-at-a-time search:
 //
 //  1. Terms are processed by descending bound (query weight times the
 //     term's largest posting weight), accumulating partial scores, which
 //     are lower bounds of the final ones, and keeping the k best of them as
 //     the threshold theta.
-//  2. Once what the remaining terms can add to any article — the smaller of
-//     the sum of their bounds and the L2 norm of their query weights,
-//     since article vectors have norm 1 — falls below theta, no article
-//     not yet seen can make the top k: admission stops.
-//  3. Articles seen whose partial score plus that bound reaches theta are
-//     scored exactly against their stored vectors, best bound first, until
-//     the bound of the next falls below the k-th exact score.
-func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScore, dedup float64) []scored {
+//  2. Once what the remaining terms can add to any article (the smaller of
+//     the sum of their bounds and the L2 norm of their query weights, since
+//     article vectors have norm 1) falls below theta, no article not yet
+//     seen can make the top k: admission stops. The articles seen whose
+//     partial score plus that bound reaches theta are the candidates.
+//  3. The remaining terms update the candidates only, and after each term
+//     the candidates that can no longer reach theta are dropped. When
+//     scoring the few left exactly costs less than reading the remaining
+//     postings, they are scored against their stored vectors instead.
+//  4. The survivors' exact cosines (float64 over the stored float32
+//     weights, as the reference computes them) give the ranking.
+func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScore float64) []scored {
 	s.prepare(ix, q)
 	theta := minScore
 	s.top = s.top[:0]
@@ -81,7 +113,6 @@ func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScor
 			stop = i
 			break
 		}
-		after := s.ub[i+1]
 		p := &ix.postings[t.id]
 		s.stats.postings += len(p.docs)
 		for j, d := range p.docs {
@@ -91,22 +122,127 @@ func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScor
 			if old == 0 {
 				s.touched = append(s.touched, d)
 			}
-			// A partial score can raise theta only when the article cannot
-			// turn out to be a near-duplicate, which would leave it out.
-			if float64(nv) > theta && float64(nv)+after < dedup && f.allows(ix, d) {
+			if float64(nv) > theta && f.allows(ix, d) {
 				theta = s.offer(ix, d, float64(nv), k, minScore)
 			}
 		}
 	}
-	for _, t := range s.terms[stop:] {
-		s.stats.skipped += len(ix.postings[t.id].docs)
-	}
-	res := s.finish(ix, q, f, k, minScore, dedup, theta, s.ub[stop])
+	res := s.finish(ix, f, k, minScore, theta, stop)
 	for _, d := range s.touched {
 		s.acc[d] = 0
 	}
+	for _, t := range s.terms {
+		s.qdense[t.id] = 0
+	}
 	s.touched = s.touched[:0]
 	return res
+}
+
+// exactCost is what scoring one candidate against its stored vector costs,
+// in postings read: a pass over its hundred-odd terms.
+const exactCost = 1000
+
+// exact returns the cosine of the query with an article vector: a pass over
+// the article's terms, reading the query's weights from the dense copy. The
+// products are summed in term id order in float64, as vectorize.Cosine
+// does, so the two give the same score to the last bit.
+func (s *searcher) exact(v vectorize.Vector) float64 {
+	var sum float64
+	q := s.qdense
+	for _, e := range v {
+		sum += float64(q[e.ID]) * float64(e.Weight)
+	}
+	return sum
+}
+
+// finish narrows the articles seen to those that can still make the top k,
+// completes their scores over terms stop.. (the unprocessed ones), and
+// ranks them by exact cosine.
+func (s *searcher) finish(ix *index, f *filter, k int, minScore, theta float64, stop int) []scored {
+	s.cands = s.cands[:0]
+	rest := s.ub[stop]
+	for _, d := range s.touched {
+		if float64(s.acc[d])+rest >= theta-slack && f.allows(ix, d) {
+			s.cands = append(s.cands, cand{doc: d})
+		}
+	}
+	theta = s.narrow(k, theta, rest)
+	remaining := 0
+	for _, t := range s.terms[stop:] {
+		remaining += len(ix.postings[t.id].docs)
+	}
+	i := stop
+	for ; i < len(s.terms) && len(s.cands)*exactCost >= remaining; i++ {
+		t := s.terms[i]
+		p := &ix.postings[t.id]
+		s.stats.postings += len(p.docs)
+		remaining -= len(p.docs)
+		for j, d := range p.docs {
+			if a := s.acc[d]; a != 0 {
+				s.acc[d] = a + t.w*p.weights[j]
+			}
+		}
+		theta = s.narrow(k, theta, s.ub[i+1])
+	}
+	s.stats.skipped += remaining
+	s.stats.exact += len(s.cands)
+	top := make([]scored, 0, k+1)
+	for _, c := range s.cands {
+		score := s.exact(ix.vecs[c.doc])
+		if score < minScore || score <= 0 {
+			continue
+		}
+		x := scored{c.doc, score}
+		if len(top) == k && !better(ix, x, top[k-1]) {
+			continue
+		}
+		j, _ := slices.BinarySearchFunc(top, x, func(a, b scored) int {
+			if better(ix, a, b) {
+				return -1
+			}
+			return 1
+		})
+		top = slices.Insert(top, j, x)
+		if len(top) > k {
+			top = top[:k]
+		}
+	}
+	return top
+}
+
+// narrow raises theta to the k-th best candidate score and drops the
+// candidates whose score plus rest, what the unprocessed terms can add,
+// falls below it. It returns the new theta.
+func (s *searcher) narrow(k int, theta, rest float64) float64 {
+	s.top = s.top[:0]
+	for _, c := range s.cands {
+		a := float64(s.acc[c.doc])
+		if len(s.top) == k && a <= s.top[k-1].score {
+			continue
+		}
+		x := scored{c.doc, a}
+		j, _ := slices.BinarySearchFunc(s.top, x, func(a, b scored) int {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		})
+		s.top = slices.Insert(s.top, j, x)
+		if len(s.top) > k {
+			s.top = s.top[:k]
+		}
+	}
+	if len(s.top) == k {
+		theta = max(theta, s.top[k-1].score)
+	}
+	kept := s.cands[:0]
+	for _, c := range s.cands {
+		if float64(s.acc[c.doc])+rest >= theta-slack {
+			kept = append(kept, c)
+		}
+	}
+	s.cands = kept
+	return theta
 }
 
 // prepare sizes the accumulator and orders the query's terms by bound.
@@ -114,9 +250,13 @@ func (s *searcher) prepare(ix *index, q vectorize.Vector) {
 	if len(s.acc) < len(ix.docs) {
 		s.acc = make([]float32, len(ix.docs)+len(ix.docs)/4)
 	}
+	if len(s.qdense) < len(ix.postings) {
+		s.qdense = make([]float32, len(ix.postings)+len(ix.postings)/4)
+	}
 	s.terms = s.terms[:0]
 	for _, e := range q {
 		if int(e.ID) < len(ix.postings) && len(ix.postings[e.ID].docs) > 0 {
+			s.qdense[e.ID] = e.Weight
 			s.terms = append(s.terms, qterm{id: e.ID, w: e.Weight, bound: e.Weight * ix.maxW[e.ID]})
 		}
 	}
@@ -160,52 +300,4 @@ func (s *searcher) offer(ix *index, d int32, v float64, k int, minScore float64)
 		return minScore
 	}
 	return max(minScore, s.top[len(s.top)-1].score)
-}
-
-// finish scores exactly the articles that can still make the top k: those
-// seen whose partial score plus rest, what unprocessed terms can add,
-// reaches theta.
-func (s *searcher) finish(ix *index, q vectorize.Vector, f *filter, k int, minScore, dedup, theta, rest float64) []scored {
-	s.cands = s.cands[:0]
-	for _, d := range s.touched {
-		ub := float64(s.acc[d]) + rest
-		if ub >= theta-slack && f.allows(ix, d) {
-			s.cands = append(s.cands, cand{d, ub})
-		}
-	}
-	slices.SortFunc(s.cands, func(a, b cand) int {
-		switch {
-		case a.ub > b.ub:
-			return -1
-		case a.ub < b.ub:
-			return 1
-		}
-		return int(a.doc) - int(b.doc)
-	})
-	top := make([]scored, 0, k)
-	for _, c := range s.cands {
-		if len(top) == k && c.ub < top[k-1].score-slack {
-			break
-		}
-		score := vectorize.Cosine(q, ix.docs[c.doc].vec)
-		s.stats.exact++
-		if score < minScore || score >= dedup || score <= 0 {
-			continue
-		}
-		x := scored{c.doc, score}
-		if len(top) == k {
-			if !better(ix, x, top[k-1]) {
-				continue
-			}
-			top = top[:k-1]
-		}
-		i, _ := slices.BinarySearchFunc(top, x, func(a, b scored) int {
-			if better(ix, a, b) {
-				return -1
-			}
-			return 1
-		})
-		top = slices.Insert(top, i, x)
-	}
-	return top
 }

@@ -112,7 +112,13 @@ func (e *Engine) write(ctx context.Context, arts []Article, add bool) error {
 		}
 		b.Puts[i] = Put{Article: *a, Counts: counts[i]}
 	}
-	if err := e.store.Commit(ctx, b); err != nil {
+	// Once handed to the store a write may land even if ctx ends while it
+	// waits for the disk, so it must not be abandoned half way: the index
+	// would then disagree with the store.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := e.store.Commit(context.WithoutCancel(ctx), b); err != nil {
 		return fmt.Errorf("commit %d articles: %w", len(arts), err)
 	}
 	chs := make([]change, len(arts))
@@ -167,7 +173,10 @@ func (e *Engine) Delete(ctx context.Context, ids ...string) error {
 		}
 	}
 	e.mu.RUnlock()
-	if err := e.store.Commit(ctx, Batch{Deletes: ids}); err != nil {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := e.store.Commit(context.WithoutCancel(ctx), Batch{Deletes: ids}); err != nil {
 		return fmt.Errorf("delete %d articles: %w", len(ids), err)
 	}
 	chs := make([]change, len(ids))
