@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"readalike/recommend"
+)
+
+// Media types of request bodies.
+const (
+	mediaJSON   = "application/json"
+	mediaNDJSON = "application/x-ndjson"
+)
+
+// mediaType returns the request's media type without parameters, lower
+// case, or "" when there is none or it does not parse.
+func mediaType(c echo.Context) string {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil {
+		return ""
+	}
+	return mt
+}
+
+// unsupportedMedia is the 415 answer to a body of another type.
+func unsupportedMedia(c echo.Context, accepted ...string) *apiError {
+	got := c.Request().Header.Get(echo.HeaderContentType)
+	if got == "" {
+		got = "none"
+	}
+	return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+		Message: fmt.Sprintf("content type %s is not supported: send %s", got, strings.Join(accepted, " or "))}
+}
+
+// readObject reads a request body that must be one JSON object and returns
+// its members. The body limit's error goes through untouched, for 413.
+func readObject(c echo.Context) (map[string]json.RawMessage, error) {
+	if mediaType(c) != mediaJSON {
+		return nil, unsupportedMedia(c, mediaJSON)
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, jsonError(err, "the body")
+	}
+	if err := expectEOF(dec); err != nil {
+		return nil, err
+	}
+	return object(raw, "the body")
+}
+
+// object decodes raw, which must be a JSON object, into its members.
+func object(raw json.RawMessage, what string) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		var ute *json.UnmarshalTypeError
+		if !errors.As(err, &ute) {
+			return nil, jsonError(err, what)
+		}
+		m = nil
+	}
+	if m == nil { // not an object, or null
+		return nil, badRequest("", "%s must be a JSON object", what)
+	}
+	return m, nil
+}
+
+// expectEOF reports anything but white space after the value dec read.
+func expectEOF(dec *json.Decoder) error {
+	var extra json.RawMessage
+	switch err := dec.Decode(&extra); {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return jsonError(err, "the body")
+	}
+	return badRequest("", "the body holds more than one JSON value")
+}
+
+// jsonError turns a decoding error into a 400 saying where, but lets the
+// body limit's error through, for 413.
+func jsonError(err error, what string) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return err
+	}
+	if err == io.EOF {
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_json", Message: what + " is empty", Err: err}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return &apiError{Status: http.StatusBadRequest, Code: "invalid_json", Message: what + " ends too early", Err: err}
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	return &apiError{Status: http.StatusBadRequest, Code: "invalid_json", Message: what + " is not valid JSON: " + msg, Err: err}
+}
+
+// sortedKeys returns the members' names in order, so that of several bad
+// fields the same one is reported every time.
+func sortedKeys(m map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// The decoders below fill *dst from a member's raw value; null leaves it
+// alone. A value of the wrong type is a *recommend.FieldError naming field.
+
+func decodeString(raw json.RawMessage, field string, dst *string) error {
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return &recommend.FieldError{Field: field, Message: "must be a string"}
+	}
+	return nil
+}
+
+func decodeStrings(raw json.RawMessage, field string, dst *[]string) error {
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return &recommend.FieldError{Field: field, Message: "must be an array of strings"}
+	}
+	return nil
+}
+
+func decodeBool(raw json.RawMessage, field string, dst *bool) error {
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return &recommend.FieldError{Field: field, Message: "must be true or false"}
+	}
+	return nil
+}
+
+func decodeNumber(raw json.RawMessage, field string, dst *float64) error {
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return &recommend.FieldError{Field: field, Message: "must be a number"}
+	}
+	return nil
+}
+
+// decodeK reads k, which must be a whole number from 1 to maxK.
+func decodeK(raw json.RawMessage, maxK int, dst *int) error {
+	if string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, dst); err != nil || *dst < 1 || *dst > maxK {
+		return kError(maxK)
+	}
+	return nil
+}
+
+func kError(maxK int) error {
+	return &recommend.FieldError{Field: "k", Message: fmt.Sprintf("must be an integer from 1 to %d", maxK)}
+}
+
+// parseTime reads an RFC 3339 time or a date YYYY-MM-DD (midnight UTC; the
+// end of that day when endOfDay, so that "to" includes the whole day). ""
+// is the zero time.
+func parseTime(field, s string, endOfDay bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, &recommend.FieldError{Field: field, Message: "must be an RFC 3339 time or a date YYYY-MM-DD"}
+	}
+	if endOfDay {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return t, nil
+}

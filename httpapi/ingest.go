@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"readalike/recommend"
+)
+
+// record is one article of a request body, or why it could not be read.
+type record struct {
+	art recommend.Article
+	err error
+}
+
+// readArticles reads the body as one article object (single), a JSON array
+// of them or NDJSON. A record that is not a valid article carries its error;
+// a body that cannot be read at all is an error.
+func (s *Server) readArticles(c echo.Context) (recs []record, single bool, err error) {
+	body := c.Request().Body
+	switch mediaType(c) {
+	case mediaNDJSON:
+		recs, err = s.readNDJSON(body)
+		return recs, false, err
+	case mediaJSON:
+	default:
+		return nil, false, unsupportedMedia(c, mediaJSON, mediaNDJSON)
+	}
+	br := bufio.NewReader(body)
+	first, err := firstByte(br)
+	if err != nil {
+		return nil, false, jsonError(err, "the body")
+	}
+	dec := json.NewDecoder(br)
+	switch first {
+	case '[':
+		if _, err := dec.Token(); err != nil {
+			return nil, false, jsonError(err, "the body")
+		}
+		recs, err = s.readArray(dec)
+		return recs, false, err
+	case '{':
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, false, jsonError(err, "the body")
+		}
+		if err := expectEOF(dec); err != nil {
+			return nil, false, err
+		}
+		a, err := decodeArticle(raw)
+		return []record{{art: a, err: err}}, true, nil
+	}
+	return nil, false, badRequest("", "the body must be an article object or an array of them")
+}
+
+// firstByte returns the first byte of br that is not JSON white space, and
+// leaves it unread.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if b != ' ' && b != '\t' && b != '\n' && b != '\r' {
+			return b, br.UnreadByte()
+		}
+	}
+}
+
+// readArray reads the elements of a JSON array whose '[' dec has read.
+func (s *Server) readArray(dec *json.Decoder) ([]record, error) {
+	var recs []record
+	for dec.More() {
+		if len(recs) == s.opts.MaxBatch {
+			return nil, s.batchTooLarge()
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, jsonError(err, fmt.Sprintf("article %d", len(recs)))
+		}
+		a, err := decodeArticle(raw)
+		recs = append(recs, record{art: a, err: err})
+	}
+	if _, err := dec.Token(); err != nil { // the closing ']'
+		return nil, jsonError(err, "the body")
+	}
+	return recs, expectEOF(dec)
+}
+
+// readNDJSON reads one article per line; blank lines are skipped.
+func (s *Server) readNDJSON(body io.Reader) ([]record, error) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64<<10), int(s.opts.MaxBodyBytes)+1)
+	var recs []record
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		if len(recs) == s.opts.MaxBatch {
+			return nil, s.batchTooLarge()
+		}
+		a, err := decodeArticle(line)
+		recs = append(recs, record{art: a, err: err})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, jsonError(err, "the body")
+	}
+	return recs, nil
+}
+
+func (s *Server) batchTooLarge() error {
+	return &apiError{Status: http.StatusRequestEntityTooLarge, Code: "batch_too_large",
+		Message: fmt.Sprintf("more than %d articles in one request", s.opts.MaxBatch)}
+}
+
+// decodeArticle reads one article object. Members it does not know, and
+// those the engine keeps, are a *recommend.FieldError naming the member.
+func decodeArticle(raw json.RawMessage) (recommend.Article, error) {
+	var a recommend.Article
+	m, err := object(raw, "an article")
+	if err != nil {
+		return a, err
+	}
+	if raw, ok := m["id"]; ok { // first, so later errors can name the article
+		if err := decodeString(raw, "id", &a.ID); err != nil {
+			return a, err
+		}
+	}
+	for _, k := range sortedKeys(m) {
+		v := m[k]
+		switch k {
+		case "id":
+		case "title":
+			err = decodeString(v, k, &a.Title)
+		case "body":
+			err = decodeString(v, k, &a.Body)
+		case "url":
+			err = decodeString(v, k, &a.URL)
+		case "category":
+			err = decodeString(v, k, &a.Category)
+		case "lang":
+			err = decodeString(v, k, &a.Lang)
+		case "published":
+			var p string
+			if err = decodeString(v, k, &p); err == nil {
+				a.Published, err = parseTime(k, p, false)
+			}
+		case "created", "updated", "read_count", "last_read", "words":
+			err = &recommend.FieldError{Field: k, Message: "is kept by the engine and cannot be set"}
+		default:
+			err = &recommend.FieldError{Field: k, Message: "is not a field of an article"}
+		}
+		if err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}

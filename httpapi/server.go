@@ -1,0 +1,209 @@
+// Package httpapi serves readalike's JSON API over HTTP with echo: articles
+// in (one object, an array or NDJSON) and out, the nearest articles to an
+// article, a text or a reading history, text analysis, refits, statistics,
+// health, Prometheus metrics and the OpenAPI document. Every error leaves
+// through one handler in one JSON shape. It is the only package that
+// imports echo, and it talks to recommend only.
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"readalike/recommend"
+)
+
+// Defaults of Options, used where a field is zero.
+const (
+	DefaultMaxBodyBytes = 8 << 20 // bytes of a request body
+	DefaultMaxBatch     = 1000    // articles of one POST, ids of one history
+	DefaultMaxK         = 100     // neighbours a query may ask for
+	DefaultTimeout      = 10 * time.Second
+	DefaultRefitTimeout = 10 * time.Minute
+	DefaultRateLimit    = 1000                 // requests per second per client IP
+	DefaultRateBurst    = 2 * DefaultRateLimit // twice the rate, whatever the rate
+)
+
+// Options configure a Server. The zero value works: no API key, the limits
+// above, rate limiting on.
+type Options struct {
+	// Logger receives one line per request and every 5xx error; nil
+	// discards.
+	Logger *slog.Logger
+
+	// APIKey, when set, is required of writes (POST and DELETE of
+	// articles, POST /v1/refit) as "Authorization: Bearer KEY"; reads stay
+	// open.
+	APIKey string
+
+	// MaxBodyBytes bounds a request body; more is refused with 413.
+	// 0 = DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+
+	// MaxBatch bounds the articles of one POST /v1/articles (more is
+	// refused with 413, code "batch_too_large") and the ids of one reading
+	// history (more is a 400 naming "history"). 0 = DefaultMaxBatch.
+	MaxBatch int
+
+	// MaxK is the largest k a query may ask for. 0 = DefaultMaxK; it is
+	// capped at recommend.MaxK.
+	MaxK int
+
+	// Timeout bounds each request through its context; a request that runs
+	// out gets 503, code "timeout". 0 = DefaultTimeout. A write the engine
+	// has started is let finish, so the store and the index stay in step.
+	Timeout time.Duration
+
+	// RefitTimeout bounds POST /v1/refit, which the request Timeout does
+	// not. 0 = DefaultRefitTimeout.
+	RefitTimeout time.Duration
+
+	// RateLimit is the requests per second allowed to one client IP, with
+	// RateBurst more at once; beyond it a request gets 429 with
+	// Retry-After. 0 = DefaultRateLimit; negative turns rate limiting off.
+	// /healthz, /readyz and /metrics are never limited.
+	RateLimit float64
+	RateBurst int // 0 = twice RateLimit (DefaultRateBurst with the default rate)
+
+	// TrustProxy takes the client IP (for rate limiting and logs) from
+	// X-Forwarded-For when the connection comes from a loopback or private
+	// address, as it does behind a reverse proxy. Off, the peer address is
+	// the client IP and the header is ignored.
+	TrustProxy bool
+
+	// StoreSize, when set, reports the store's size in bytes for
+	// GET /v1/stats (store_bytes) and the metrics.
+	StoreSize func() (int64, error)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.MaxK <= 0 {
+		o.MaxK = DefaultMaxK
+	}
+	o.MaxK = min(o.MaxK, recommend.MaxK)
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.RefitTimeout <= 0 {
+		o.RefitTimeout = DefaultRefitTimeout
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = DefaultRateLimit
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = max(1, int(2*o.RateLimit))
+	}
+	return o
+}
+
+// Server is readalike's HTTP API. Build it with New, serve Handler, and
+// hand it the engine with SetEngine once the collection is loaded; until
+// then /readyz and every /v1 route answer 503, code "loading". A Server is
+// safe for concurrent use and starts no goroutine, so it needs no closing:
+// shut down the http.Server that serves it.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	echo    *echo.Echo
+	engine  atomic.Pointer[recommend.Engine]
+	metrics *metrics
+	limiter *limiter // nil when rate limiting is off
+}
+
+// New returns a server with the given options, with no engine yet.
+func New(opts Options) *Server {
+	opts = opts.withDefaults()
+	s := &Server{opts: opts, log: opts.Logger}
+	s.metrics = newMetrics(s)
+	if opts.RateLimit > 0 {
+		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if opts.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	s.echo = e
+
+	e.Use(middleware.RequestID())
+	e.Use(s.observe)
+	e.Use(s.recover)
+	e.Use(s.rateLimit)
+	e.Use(s.limitBody)
+	e.Use(s.deadline)
+	s.routes()
+	return s
+}
+
+// routes registers every route; openapi.json describes each one, and a test
+// holds them to each other.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	e.GET("/openapi.json", s.openAPI)
+
+	ready, write := s.requireEngine, s.requireKey
+	e.POST("/v1/articles", s.postArticles, write, ready)
+	e.GET("/v1/articles/:id", s.getArticle, ready)
+	e.DELETE("/v1/articles/:id", s.deleteArticle, write, ready)
+	e.GET("/v1/articles/:id/similar", s.similarByID, ready)
+	e.POST("/v1/similar", s.similarByBody, ready)
+	e.POST("/v1/analyze", s.analyze, ready)
+	e.POST("/v1/refit", s.refit, write, ready)
+	e.GET("/v1/stats", s.stats, ready)
+}
+
+// SetEngine hands the server the engine it answers with; nil takes it back,
+// and the server answers 503 again. It is safe to call at any time.
+func (s *Server) SetEngine(e *recommend.Engine) { s.engine.Store(e) }
+
+// Handler returns the http.Handler serving the API.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// Echo returns the echo instance behind Handler, for adding routes or
+// middleware in cmd. Routes added there are not in openapi.json.
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// eng returns the engine, or the "loading" error while there is none.
+func (s *Server) eng() (*recommend.Engine, error) {
+	if e := s.engine.Load(); e != nil {
+		return e, nil
+	}
+	return nil, errLoading
+}
+
+// healthz answers that the process is alive, engine or not.
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, status{Status: "ok"})
+}
+
+// readyz answers 200 once the engine is set, 503 "loading" before.
+func (s *Server) readyz(c echo.Context) error {
+	if _, err := s.eng(); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, status{Status: "ready"})
+}
+
+type status struct {
+	Status string `json:"status"`
+}
