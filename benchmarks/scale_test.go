@@ -1,0 +1,272 @@
+package benchmarks
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"readalike/benchmarks/corpus"
+	"readalike/recommend"
+	"readalike/storage"
+)
+
+var (
+	scaleN      = flag.Int("scale.n", 100_000, "articles in the synthetic collection of the scale benchmarks")
+	scaleCorpus = flag.String("scale.corpus", "", "JSONL corpus (id, title, body) to use instead of the Go generator, e.g. one written by ../shared/peers/gen_corpus.py")
+	scaleDir    = flag.String("scale.dir", "", "store directory to build once and reuse across runs (default: a temp dir)")
+)
+
+// collection is a store loaded with the synthetic corpus, built once per
+// test binary and shared by the scale benchmarks.
+type collection struct {
+	dir      string
+	articles []recommend.Article
+	ingest   time.Duration // durable ingest of all articles
+	err      error
+}
+
+var (
+	sharedOnce sync.Once
+	shared     collection
+)
+
+// synthetic returns the shared collection, ingesting it on first use.
+func synthetic(b *testing.B) *collection {
+	b.Helper()
+	if testing.Short() {
+		b.Skip("scale benchmarks skipped in -short mode")
+	}
+	sharedOnce.Do(func() { shared = buildCollection(*scaleN) })
+	if shared.err != nil {
+		b.Fatal(shared.err)
+	}
+	return &shared
+}
+
+func readArticles(n int) ([]recommend.Article, error) {
+	arts := make([]recommend.Article, 0, n)
+	if *scaleCorpus == "" {
+		g := corpus.New(corpus.Options{Seed: 42})
+		err := g.Generate(n, 0, func(a corpus.Article) error {
+			arts = append(arts, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: fmt.Sprint("topic-", a.Topic)})
+			return nil
+		})
+		return arts, err
+	}
+	f, err := os.Open(*scaleCorpus)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() && len(arts) < n {
+		var a recommend.Article
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			return nil, err
+		}
+		arts = append(arts, a)
+	}
+	return arts, sc.Err()
+}
+
+func buildCollection(n int) collection {
+	arts, err := readArticles(n)
+	if err != nil {
+		return collection{err: err}
+	}
+	dir := *scaleDir
+	if dir == "" {
+		dir, err = os.MkdirTemp("", "readalike-scale-")
+		if err != nil {
+			return collection{err: err}
+		}
+	} else if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		return collection{dir: dir, articles: arts} // reuse a built store
+	}
+	ctx := context.Background()
+	db, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		return collection{err: err}
+	}
+	defer db.Close()
+	e, err := recommend.Open(ctx, db, recommend.Options{RefitShare: -1}, nil)
+	if err != nil {
+		return collection{err: err}
+	}
+	defer e.Close()
+	start := time.Now()
+	if err := ingest(ctx, e, arts, 16, 256); err != nil {
+		return collection{err: err}
+	}
+	took := time.Since(start)
+	if _, err := e.Refit(ctx); err != nil {
+		return collection{err: err}
+	}
+	return collection{dir: dir, articles: arts, ingest: took}
+}
+
+// ingest writes arts with writers concurrent Upserts of size articles.
+func ingest(ctx context.Context, e *recommend.Engine, arts []recommend.Article, writers, size int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	next := make(chan []recommend.Article)
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range next {
+				if err := e.Upsert(ctx, b...); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < len(arts); i += size {
+		select {
+		case next <- arts[i:min(i+size, len(arts))]:
+		case err := <-errs:
+			close(next)
+			wg.Wait()
+			return err
+		}
+	}
+	close(next)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// open loads the collection's store into an engine, as serve does at
+// start-up.
+func (c *collection) open(b *testing.B, opts recommend.Options) (*recommend.Engine, func()) {
+	b.Helper()
+	db, err := storage.Open(c.dir, storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.RefitShare = -1
+	e, err := recommend.Open(context.Background(), db, opts, nil)
+	if err != nil {
+		db.Close()
+		b.Fatal(err)
+	}
+	return e, func() { e.Close(); db.Close() }
+}
+
+// BenchmarkIngest reports the durable ingest rate measured while building
+// the shared collection: 16 concurrent writers of 256 articles, each write
+// acknowledged only once synced.
+//
+//	go test ./benchmarks -run XXX -bench Ingest -benchtime 1x -timeout 1h
+func BenchmarkIngest(b *testing.B) {
+	c := synthetic(b)
+	if c.ingest == 0 {
+		b.Skip("collection reused from -scale.dir; ingest not measured")
+	}
+	for b.Loop() {
+	}
+	b.ReportMetric(float64(len(c.articles))/c.ingest.Seconds(), "articles/s")
+	b.ReportMetric(c.ingest.Seconds(), "ingest-s")
+}
+
+// BenchmarkLoad measures start-up: opening the store and building the
+// index, and the memory the engine keeps per article beyond its raw text
+// (id, title, URL and category strings, which it keeps for answers).
+func BenchmarkLoad(b *testing.B) {
+	c := synthetic(b)
+	var heap, raw float64
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		e, closeAll := c.open(b, recommend.Options{})
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		heap = float64(after.HeapAlloc) - float64(before.HeapAlloc)
+		raw = 0
+		for _, a := range c.articles {
+			raw += float64(len(a.ID) + len(a.Title) + len(a.URL))
+		}
+		runtime.KeepAlive(e)
+		closeAll()
+	}
+	n := float64(len(c.articles))
+	b.ReportMetric(heap/n, "heap-B/article")
+	b.ReportMetric((heap-raw)/n, "beyond-raw-B/article")
+}
+
+// BenchmarkSimilar reports Similar(id) latency percentiles over random
+// articles, pruned and with the plain exhaustive loop.
+func BenchmarkSimilar(b *testing.B) {
+	c := synthetic(b)
+	for _, mode := range []struct {
+		name       string
+		exhaustive bool
+	}{{"pruned", false}, {"plain", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			e, closeAll := c.open(b, recommend.Options{Exhaustive: mode.exhaustive})
+			defer closeAll()
+			ctx := context.Background()
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				id := c.articles[(i*7919)%len(c.articles)].ID
+				i++
+				t := time.Now()
+				if _, err := e.Similar(ctx, id, recommend.Query{}); err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(t))
+			}
+			reportLatency(b, lat)
+			st := e.Stats()
+			b.ReportMetric(float64(st.PostingsSkipped)/float64(st.PostingsSkipped+st.PostingsScanned), "skipped-share")
+			b.ReportMetric(float64(st.PostingsScanned)/float64(st.Queries), "postings/query")
+			b.ReportMetric(float64(st.ExactScores)/float64(st.Queries), "exact/query")
+		})
+	}
+}
+
+// BenchmarkSimilarText reports SimilarText latency for article texts.
+func BenchmarkSimilarText(b *testing.B) {
+	c := synthetic(b)
+	e, closeAll := c.open(b, recommend.Options{})
+	defer closeAll()
+	ctx := context.Background()
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		a := c.articles[(i*104729)%len(c.articles)]
+		i++
+		t := time.Now()
+		if _, err := e.SimilarText(ctx, a.Title, a.Body, "", recommend.Query{}); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	reportLatency(b, lat)
+}
+
+func reportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	ms := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"readalike/httpapi"
+	"readalike/recommend"
+	"readalike/storage"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("serve", "[--data DIR] [--addr 127.0.0.1:8080] [--demo]")
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	demo := fs.Bool("demo", false, "load the embedded demo collection into an empty store first (in memory when --data is not given)")
+	apiKey := fs.String("api-key", "", "when set, writes need 'Authorization: Bearer KEY'; reads stay open")
+	maxBody := fs.Int64("max-body", 8<<20, "largest request body, in bytes")
+	maxBatch := fs.Int("max-batch", 1000, "most articles in one POST")
+	maxK := fs.Int("max-k", recommend.MaxK, "largest k a query may ask for")
+	timeout := fs.Duration("timeout", 10*time.Second, "longest a request may take")
+	rate := fs.Float64("rate", 1000, "requests per second per client address (0: no limit)")
+	burst := fs.Int("burst", 2000, "requests a client may make at once above the rate")
+	grace := fs.Duration("shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if sf.data == "" && !*demo {
+		return usagef("--data is required (or --demo, to serve the demo collection from memory)")
+	}
+	log, err := newLogger(e.stderr, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+
+	if *rate == 0 {
+		*rate = -1 // httpapi: negative turns the limit off
+	}
+	var db atomic.Pointer[storage.DB]
+	srv := httpapi.New(httpapi.Options{
+		Logger: log, APIKey: *apiKey, MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, MaxK: *maxK,
+		Timeout: *timeout, RateLimit: *rate, RateBurst: *burst,
+		StoreSize: func() (int64, error) {
+			if d := db.Load(); d != nil {
+				lsm, vlog, err := d.Size()
+				return lsm + vlog, err
+			}
+			return 0, nil
+		},
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "data", sf.data, "demo", *demo)
+
+	// The server answers /healthz (and 503 elsewhere) while the index loads.
+	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: sf.refitShare}, log, e.stderr)
+	if err != nil {
+		hs.Close()
+		return err
+	}
+	defer col.Close()
+	db.Store(col.db)
+	if *demo {
+		n, err := loadDemo(ctx, col.engine)
+		if err != nil {
+			hs.Close()
+			return err
+		}
+		if n > 0 {
+			log.Info("loaded the demo collection", "articles", n)
+		}
+	}
+	srv.SetEngine(col.engine)
+	st := col.engine.Stats()
+	log.Info("ready", "articles", st.Articles, "generation", st.Generation, "url", "http://"+ln.Addr().String())
+	fmt.Fprintf(e.stderr, "\nreadalike is serving %d articles on http://%s\ntry: curl -s http://%s/v1/articles/%s/similar\n\n",
+		st.Articles, ln.Addr(), ln.Addr(), exampleID(col))
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), *grace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown", "err", err)
+	}
+	return nil
+}
+
+// exampleID returns an id to show in the first curl line.
+func exampleID(c *collection) string {
+	if _, err := c.engine.Get(context.Background(), "sci-lunar-lander-001"); err == nil {
+		return "sci-lunar-lander-001" // the demo collection's
+	}
+	return "ARTICLE-ID"
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"readalike/recommend"
+)
+
+// queryFlags are the filters of similar and batch.
+type queryFlags struct {
+	k          int
+	categories string
+	from, to   string
+	exclude    string
+	dedup      bool
+	minScore   float64
+}
+
+func (q *queryFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&q.k, "k", recommend.DefaultK, fmt.Sprintf("neighbours per article, 1 to %d", recommend.MaxK))
+	fs.StringVar(&q.categories, "category", "", "only articles of these categories (comma-separated)")
+	fs.StringVar(&q.from, "from", "", "only articles published at or after this time (RFC 3339 or YYYY-MM-DD)")
+	fs.StringVar(&q.to, "to", "", "only articles published at or before this time")
+	fs.StringVar(&q.exclude, "exclude", "", "ids never returned (comma-separated)")
+	fs.BoolVar(&q.dedup, "dedup", true, "leave out near-duplicates of the query (the same story)")
+	fs.Float64Var(&q.minScore, "min-score", 0, "leave out neighbours scoring below this")
+}
+
+func (q *queryFlags) query() (recommend.Query, error) {
+	out := recommend.Query{K: q.k, NoDedup: !q.dedup, MinScore: q.minScore,
+		Categories: splitList(q.categories), Exclude: splitList(q.exclude)}
+	var err error
+	if out.From, err = parseTime(q.from); err != nil {
+		return out, usagef("--from: %v", err)
+	}
+	if out.To, err = parseTime(q.to); err != nil {
+		return out, usagef("--to: %v", err)
+	}
+	if q.k < 1 {
+		return out, usagef("--k must be from 1 to %d", recommend.MaxK)
+	}
+	if err := out.Validate(); err != nil {
+		return out, usagef("--%s", strings.ReplaceAll(err.Error(), "_", "-"))
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func runSimilar(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("similar", "--data DIR (ID | --text TEXT [--title T] [--lang L])")
+	var sf storeFlags
+	sf.register(fs)
+	var qf queryFlags
+	qf.register(fs)
+	text := fs.String("text", "", "a text that need not be in the collection, instead of an ID")
+	title := fs.String("title", "", "the title of --text")
+	lang := fs.String("lang", "", "the language of --text (ISO 639-1; default en)")
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := needData(&sf); err != nil {
+		return err
+	}
+	q, err := qf.query()
+	if err != nil {
+		return err
+	}
+	if (fs.NArg() == 1) == (*text != "") || fs.NArg() > 1 {
+		return usagef("give exactly one of an article ID or --text")
+	}
+	log, _ := newLogger(io.Discard, "text", "info")
+	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: sf.refitShare}, log, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer col.Close()
+	var res recommend.Result
+	id := ""
+	if *text != "" {
+		res, err = col.engine.SimilarText(ctx, *title, *text, *lang, q)
+	} else {
+		id = fs.Arg(0)
+		res, err = col.engine.Similar(ctx, id, q)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, similarJSON{ID: id, Generation: res.Generation, Similar: res.Matches})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RANK\tSCORE\tID\tTITLE")
+	for i, m := range res.Matches {
+		fmt.Fprintf(tw, "%d\t%.4f\t%s\t%s\n", i+1, m.Score, m.ID, m.Title)
+	}
+	if len(res.Matches) == 0 {
+		fmt.Fprintln(tw, "-\t-\t-\t(no similar article)")
+	}
+	return tw.Flush()
+}
+
+// similarJSON is the shape of GET /v1/articles/{id}/similar.
+type similarJSON struct {
+	ID         string            `json:"id,omitempty"`
+	Generation uint64            `json:"generation"`
+	Similar    []recommend.Match `json:"similar"`
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func runRefit(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("refit", "--data DIR")
+	var sf storeFlags
+	sf.register(fs)
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := needData(&sf); err != nil {
+		return err
+	}
+	log, _ := newLogger(io.Discard, "text", "info")
+	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer col.Close()
+	gen, err := col.engine.Refit(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "generation %d fitted on %d articles\n", gen, col.engine.Stats().Articles)
+	return nil
+}
+
+func runStats(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("stats", "--data DIR [--json]")
+	var sf storeFlags
+	sf.register(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(e, fs, args); err != nil {
+		return err
+	}
+	if err := needData(&sf); err != nil {
+		return err
+	}
+	log, _ := newLogger(io.Discard, "text", "info")
+	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	if err != nil {
+		return err
+	}
+	defer col.Close()
+	st := col.engine.Stats()
+	lsm, vlog, err := col.db.Size()
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.stdout, struct {
+			recommend.Stats
+			StoreBytes int64 `json:"store_bytes"`
+		}{st, lsm + vlog})
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "articles\t%d\n", st.Articles)
+	fmt.Fprintf(tw, "terms\t%d\n", st.Terms)
+	fmt.Fprintf(tw, "generation\t%d (fitted on %d articles, %d changed since)\n", st.Generation, st.FittedArticles, st.ChangedSinceFit)
+	fmt.Fprintf(tw, "store size\t%s (index %s, values %s)\n", bytesText(lsm+vlog), bytesText(lsm), bytesText(vlog))
+	return tw.Flush()
+}
+
+func bytesText(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

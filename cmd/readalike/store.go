@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"readalike/recommend"
+	"readalike/storage"
+)
+
+// storeFlags are the flags of every command that opens a collection.
+type storeFlags struct {
+	data       string
+	refitShare float64
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.data, "data", "", "the collection's directory (created if absent)")
+	fs.Float64Var(&s.refitShare, "refit-share", recommend.DefaultRefitShare,
+		"refit automatically once this share of the collection changed (negative: never)")
+}
+
+// collection is an open store and the engine over it.
+type collection struct {
+	db     *storage.DB
+	engine *recommend.Engine
+}
+
+func (c *collection) Close() error {
+	return errors.Join(c.engine.Close(), c.db.Close())
+}
+
+// openCollection opens the store in dir (in memory when dir is "") and
+// loads its index, reporting progress to w when it takes a while.
+func openCollection(ctx context.Context, dir string, opts recommend.Options, log *slog.Logger, w io.Writer) (*collection, error) {
+	db, err := storage.Open(dir, storage.Options{Logger: log, InMemory: dir == ""})
+	if err != nil {
+		return nil, err
+	}
+	opts.Logger = log
+	start := time.Now()
+	e, err := recommend.Open(ctx, db, opts, loadProgress(w, start))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load index: %w", err)
+	}
+	return &collection{db: db, engine: e}, nil
+}
+
+// loadProgress prints a line per progress report, and none for a quick
+// load.
+func loadProgress(w io.Writer, start time.Time) func(done, total int) {
+	if w == nil {
+		return nil
+	}
+	return func(done, total int) {
+		if total == 0 || (time.Since(start) < time.Second && done < total) {
+			return
+		}
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(w, "loading index: %d of %d articles (%.0f/s)\n", done, total, float64(done)/max(el, 1e-9))
+	}
+}
+
+func needData(s *storeFlags) error {
+	if s.data == "" {
+		return usagef("--data is required: the collection's directory")
+	}
+	return nil
+}
