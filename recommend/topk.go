@@ -29,10 +29,13 @@ func better(ix *index, a, b scored) bool {
 // acc is a dense accumulator over doc numbers, all zero between queries.
 type searcher struct {
 	acc     []float32
+	sq      []float32 // by doc: the sum of its squared weights over the terms processed
 	touched []int32
 	qdense  []float32 // the query's weights by term id, zero elsewhere
 	terms   []qterm
 	ub      []float64 // ub[i]: what terms i.. can still add to any score
+	sums    []float64 // sums[i]: the sum of the bounds of terms i..
+	norms   []float64 // norms[i]: the L2 norm of the query weights of terms i..
 	top     []scored
 	cands   []cand
 	stats   searchStats
@@ -105,10 +108,14 @@ func (s *searcher) nearest(ix *index, q vectorize.Vector, f *filter, k int, minS
 //     weights, as the reference computes them) give the ranking.
 func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScore float64) []scored {
 	s.prepare(ix, q)
-	theta := minScore
+	theta, floor := minScore, minScore
 	s.top = s.top[:0]
 	stop := len(s.terms)
 	for i, t := range s.terms {
+		if probeAfter(i) && len(s.top) == k && !s.exhaustive {
+			floor = max(floor, s.probe(ix))
+			theta = max(theta, floor)
+		}
 		if s.ub[i] < theta-slack && !s.exhaustive {
 			stop = i
 			break
@@ -116,26 +123,55 @@ func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScor
 		p := &ix.postings[t.id]
 		s.stats.postings += len(p.docs)
 		for j, d := range p.docs {
+			w := p.weights[j]
 			old := s.acc[d]
-			nv := old + t.w*p.weights[j]
+			nv := old + t.w*w
 			s.acc[d] = nv
+			s.sq[d] += w * w
 			if old == 0 {
 				s.touched = append(s.touched, d)
 			}
 			if float64(nv) > theta && f.allows(ix, d) {
-				theta = s.offer(ix, d, float64(nv), k, minScore)
+				theta = max(floor, s.offer(ix, d, float64(nv), k, minScore))
 			}
 		}
 	}
 	res := s.finish(ix, f, k, minScore, theta, stop)
 	for _, d := range s.touched {
 		s.acc[d] = 0
+		s.sq[d] = 0
 	}
 	for _, t := range s.terms {
 		s.qdense[t.id] = 0
 	}
 	s.touched = s.touched[:0]
 	return res
+}
+
+// probeAfter says after how many processed terms topK scores its current
+// best candidates exactly: early, while most postings are still ahead.
+func probeAfter(i int) bool { return i == 2 || i == 8 || i == 24 }
+
+// probe scores the k articles of the best partial scores exactly and
+// returns the smallest of those scores: at least k articles score that
+// much, so it is a floor for the k-th best score, and usually far above
+// the partial scores this early.
+func (s *searcher) probe(ix *index) float64 {
+	low := math.Inf(1)
+	for _, x := range s.top {
+		low = min(low, s.exact(ix.vecs[x.doc]))
+	}
+	s.stats.exact += len(s.top)
+	return low
+}
+
+// bound is the most doc d can score once terms next.. are added: its
+// partial score plus the smaller of what those terms can add to any article
+// and the product of the L2 norms of the query and of d on them (d's being
+// at most the norm left after the squared weights seen so far).
+func (s *searcher) bound(d int32, next int) float64 {
+	left := max(0, 1-float64(s.sq[d]))
+	return float64(s.acc[d]) + min(s.sums[next], s.norms[next]*math.Sqrt(left))
 }
 
 // exactCost is what scoring one candidate against its stored vector costs,
@@ -160,13 +196,12 @@ func (s *searcher) exact(v vectorize.Vector) float64 {
 // ranks them by exact cosine.
 func (s *searcher) finish(ix *index, f *filter, k int, minScore, theta float64, stop int) []scored {
 	s.cands = s.cands[:0]
-	rest := s.ub[stop]
 	for _, d := range s.touched {
-		if float64(s.acc[d])+rest >= theta-slack && f.allows(ix, d) {
+		if s.bound(d, stop) >= theta-slack && f.allows(ix, d) {
 			s.cands = append(s.cands, cand{doc: d})
 		}
 	}
-	theta = s.narrow(k, theta, rest)
+	theta = s.narrow(k, theta, stop)
 	remaining := 0
 	for _, t := range s.terms[stop:] {
 		remaining += len(ix.postings[t.id].docs)
@@ -179,10 +214,12 @@ func (s *searcher) finish(ix *index, f *filter, k int, minScore, theta float64, 
 		remaining -= len(p.docs)
 		for j, d := range p.docs {
 			if a := s.acc[d]; a != 0 {
-				s.acc[d] = a + t.w*p.weights[j]
+				w := p.weights[j]
+				s.acc[d] = a + t.w*w
+				s.sq[d] += w * w
 			}
 		}
-		theta = s.narrow(k, theta, s.ub[i+1])
+		theta = s.narrow(k, theta, i+1)
 	}
 	s.stats.skipped += remaining
 	s.stats.exact += len(s.cands)
@@ -211,9 +248,9 @@ func (s *searcher) finish(ix *index, f *filter, k int, minScore, theta float64, 
 }
 
 // narrow raises theta to the k-th best candidate score and drops the
-// candidates whose score plus rest, what the unprocessed terms can add,
-// falls below it. It returns the new theta.
-func (s *searcher) narrow(k int, theta, rest float64) float64 {
+// candidates whose bound, with terms next.. unprocessed, falls below it. It
+// returns the new theta.
+func (s *searcher) narrow(k int, theta float64, next int) float64 {
 	s.top = s.top[:0]
 	for _, c := range s.cands {
 		a := float64(s.acc[c.doc])
@@ -237,7 +274,7 @@ func (s *searcher) narrow(k int, theta, rest float64) float64 {
 	}
 	kept := s.cands[:0]
 	for _, c := range s.cands {
-		if float64(s.acc[c.doc])+rest >= theta-slack {
+		if s.bound(c.doc, next) >= theta-slack {
 			kept = append(kept, c)
 		}
 	}
@@ -249,6 +286,7 @@ func (s *searcher) narrow(k int, theta, rest float64) float64 {
 func (s *searcher) prepare(ix *index, q vectorize.Vector) {
 	if len(s.acc) < len(ix.docs) {
 		s.acc = make([]float32, len(ix.docs)+len(ix.docs)/4)
+		s.sq = make([]float32, len(s.acc))
 	}
 	if len(s.qdense) < len(ix.postings) {
 		s.qdense = make([]float32, len(ix.postings)+len(ix.postings)/4)
@@ -271,11 +309,14 @@ func (s *searcher) prepare(ix *index, q vectorize.Vector) {
 	})
 	s.ub = slices.Grow(s.ub[:0], len(s.terms)+1)[:len(s.terms)+1]
 	var sum, sq float64
-	s.ub[len(s.terms)] = 0
+	s.sums = slices.Grow(s.sums[:0], len(s.terms)+1)[:len(s.terms)+1]
+	s.norms = slices.Grow(s.norms[:0], len(s.terms)+1)[:len(s.terms)+1]
+	s.ub[len(s.terms)], s.sums[len(s.terms)], s.norms[len(s.terms)] = 0, 0, 0
 	for i := len(s.terms) - 1; i >= 0; i-- {
 		sum += float64(s.terms[i].bound)
 		sq += float64(s.terms[i].w) * float64(s.terms[i].w)
-		s.ub[i] = min(sum, math.Sqrt(sq))
+		s.sums[i], s.norms[i] = sum, math.Sqrt(sq)
+		s.ub[i] = min(s.sums[i], s.norms[i])
 	}
 }
 
