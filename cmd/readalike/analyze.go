@@ -20,7 +20,7 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 	vectors := fs.Bool("vectors", false, "with --input: also print each article's TF-IDF weights under a model fitted on the file")
 	data := fs.String("data", "", "with TEXT: weigh its terms under this collection's model")
 	asJSON := fs.Bool("json", false, "with TEXT: print the whole inspection as JSON")
-	if err := parse(e, fs, args); err != nil {
+	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	engineOpts := recommend.Options{}
@@ -29,13 +29,19 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 		if fs.NArg() > 0 {
 			return usagef("give either TEXT or --input, not both")
 		}
-		return analyzeFile(e, analyzer, engineOpts.Model, *input, *vectors)
+		return analyzeFile(ctx, e, analyzer, engineOpts.Model, *input, *vectors)
 	}
 	if fs.NArg() != 1 {
 		return usagef("give one TEXT (quoted) or --input FILE.jsonl")
 	}
+	if *vectors {
+		return usagef("--vectors goes with --input FILE.jsonl; for TEXT, --data DIR gives the weights")
+	}
 	var model *vectorize.Model
 	if *data != "" {
+		if err := needCollection(*data); err != nil {
+			return err
+		}
 		log, _ := newLogger(io.Discard, "text", "info")
 		col, err := openCollection(ctx, *data, recommend.Options{RefitShare: -1}, log, e.stderr)
 		if err != nil {
@@ -93,20 +99,38 @@ func printInspection(w io.Writer, ins vectorize.Inspection) {
 // analyzeFile prints one JSON line per article of a JSONL file: its id, word
 // count and term counts (title weight applied), and with vectors its final
 // weights under a model fitted on the file, after a first line stating the
-// settings. Bad lines are reported and skipped.
-func analyzeFile(e *env, a *vectorize.Analyzer, mo vectorize.ModelOptions, path string, vectors bool) error {
+// settings. It keeps the articles ingest would: bad lines are reported and
+// skipped, and of an id that repeats the later line wins (in the place of
+// the first), so the model is the one a collection of the file gets.
+func analyzeFile(ctx context.Context, e *env, a *vectorize.Analyzer, mo vectorize.ModelOptions, path string, vectors bool) error {
+	// An empty engine, only to validate articles as ingest does.
+	v, err := openCollection(ctx, "", recommend.Options{RefitShare: -1}, nil, nil)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
 	type row struct {
 		id     string
 		words  int
 		counts vectorize.Counts
 	}
 	var rows []row
+	at := map[string]int{} // id -> position in rows
 	bad := 0
-	err := readInputs([]string{path}, e.stdin, func(r record) error {
+	err = readInputs([]string{path}, e.stdin, func(r record) error {
+		if r.Err == nil {
+			r.Err = v.engine.Validate(&r.Article)
+		}
 		if r.Err == nil {
 			res, err := a.Analyze(vectorize.Document{Title: r.Article.Title, Body: r.Article.Body, Lang: r.Article.Lang})
 			if err == nil {
-				rows = append(rows, row{r.Article.ID, res.Words, res.Counts})
+				x := row{r.Article.ID, res.Words, res.Counts}
+				if i, ok := at[x.id]; ok {
+					rows[i] = x
+				} else {
+					at[x.id] = len(rows)
+					rows = append(rows, x)
+				}
 				return nil
 			}
 			r.Err = err

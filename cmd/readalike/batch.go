@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -23,12 +25,13 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	sf.register(fs)
 	var qf queryFlags
 	qf.register(fs)
-	input := fs.Bool("input", false, "read the articles from the FILE arguments (JSONL, CSV, .txt folders) and fit a model on them in memory, leaving nothing behind")
+	input := fs.Bool("input", false, "read the articles from the FILE arguments (JSONL, CSV, .txt folders) and fit a model on them in a temporary collection, removed at the end")
 	out := fs.String("out", "-", "output file (- for standard output); written under a temporary name and renamed when complete")
 	format := fs.String("format", "jsonl", "output format: jsonl ({\"id\", \"neighbors\": [{\"id\", \"score\"}]} a line) or csv (id,rank,neighbor,score)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	plain := fs.Bool("exhaustive", false, "scan every posting, without pruning (the baseline; same answers)")
-	if err := parse(e, fs, args); err != nil {
+	given, err := parse(e, fs, args)
+	if err != nil {
 		return err
 	}
 	q, err := qf.query()
@@ -37,6 +40,9 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	}
 	if *format != "jsonl" && *format != "csv" {
 		return usagef("--format %q: want jsonl or csv", *format)
+	}
+	if *input && !given["data"] {
+		sf.data = "" // --input wins over READALIKE_DATA
 	}
 	switch {
 	case *input && sf.data != "":
@@ -49,11 +55,23 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 		return usagef("unexpected argument %q (did you mean --input?)", fs.Arg(0))
 	}
 	log, _ := newLogger(e.stderr, "text", "warn")
-	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	dir := sf.data
+	if *input {
+		// On disk, not in memory: Badger in memory refuses a value over
+		// 1 MiB and counts whole values against its transaction limit, so
+		// articles ingest takes would fail here.
+		if dir, err = os.MkdirTemp("", "readalike-batch-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := needCollection(dir); err != nil {
+		return err
+	}
+	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: -1}, log, e.stderr)
 	if err != nil {
 		return err
 	}
-	defer col.Close()
+	defer col.Close() // before RemoveAll
 	if *input {
 		if err := loadInputs(ctx, e, col.engine, fs.Args()); err != nil {
 			return err
@@ -91,41 +109,19 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// loadInputs ingests files into an empty in-memory collection and fits the
-// model on them; bad records are reported and skipped.
+// loadInputs ingests files into an empty collection, as ingest would, and
+// fits the model on them; bad records are reported and skipped.
 func loadInputs(ctx context.Context, e *env, eng *recommend.Engine, paths []string) error {
-	w := newBatchWriter(ctx, eng, 2)
-	var pending []recommend.Article
-	seen := map[string]bool{}
 	start := time.Now()
-	err := readInputs(paths, e.stdin, func(r record) error {
-		if r.Err == nil {
-			r.Err = eng.Validate(&r.Article)
-		}
-		if r.Err == nil && seen[r.Article.ID] {
-			r.Err = fmt.Errorf("id %q repeats an earlier article", r.Article.ID)
-		}
-		if r.Err != nil {
-			fmt.Fprintf(e.stderr, "%s: skipped: %v\n", r.where(), r.Err)
-			return nil
-		}
-		seen[r.Article.ID] = true
-		if pending = append(pending, r.Article); len(pending) == 512 {
-			w.write(pending)
-			pending = nil
-		}
-		return w.err()
-	})
-	if err == nil && len(pending) > 0 {
-		w.write(pending)
-	}
-	if err = errors.Join(err, w.wait()); err != nil {
+	n, err := load(ctx, eng, paths, e.stdin, e.stderr, loadOptions{batch: 256, writers: 4})
+	if err != nil {
 		return err
 	}
 	if _, err := eng.Refit(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "batch: read and fitted %d articles in %.2f s\n", w.written, time.Since(start).Seconds())
+	fmt.Fprintf(e.stderr, "batch: read and fitted %d articles in %.2f s, skipped %d bad records\n",
+		n.written, time.Since(start).Seconds(), n.skipped)
 	return nil
 }
 
@@ -137,7 +133,7 @@ func createOutput(path string, stdout io.Writer) (w *bufio.Writer, commit func()
 		w = bufio.NewWriterSize(stdout, 1<<20)
 		return w, w.Flush, func() {}, nil
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-*")
+	f, err := createPartial(path)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -153,8 +149,11 @@ func createOutput(path string, stdout io.Writer) (w *bufio.Writer, commit func()
 		if err := f.Close(); err != nil {
 			return err
 		}
+		if err := os.Rename(f.Name(), path); err != nil {
+			return err
+		}
 		done = true
-		return os.Rename(f.Name(), path)
+		return nil
 	}
 	abort = func() {
 		if !done {
@@ -163,6 +162,20 @@ func createOutput(path string, stdout io.Writer) (w *bufio.Writer, commit func()
 		}
 	}
 	return w, commit, abort, nil
+}
+
+// createPartial creates a new file .BASE.partial-N beside path. Unlike
+// os.CreateTemp, which makes it private (0600), it asks for 0666 and lets
+// the umask decide, as the shell's > would.
+func createPartial(path string) (*os.File, error) {
+	for try := 0; ; try++ {
+		name := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.partial-%d", filepath.Base(path), rand.Uint32()))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) && try < 100 {
+			continue
+		}
+		return f, err
+	}
 }
 
 type emitter struct {
@@ -177,7 +190,7 @@ type neighborJSON struct {
 
 func jsonlEmitter(w *bufio.Writer) emitter {
 	enc := json.NewEncoder(w)
-	var ns []neighborJSON
+	ns := []neighborJSON{} // an article without neighbours gets [], not null
 	return emitter{
 		write: func(id string, ms []recommend.Match) error {
 			ns = ns[:0]
@@ -196,13 +209,17 @@ func jsonlEmitter(w *bufio.Writer) emitter {
 func csvEmitter(w *bufio.Writer) emitter {
 	cw := csv.NewWriter(w)
 	header := false
+	writeHeader := func() error {
+		if header {
+			return nil
+		}
+		header = true
+		return cw.Write([]string{"id", "rank", "neighbor", "score"})
+	}
 	return emitter{
 		write: func(id string, ms []recommend.Match) error {
-			if !header {
-				header = true
-				if err := cw.Write([]string{"id", "rank", "neighbor", "score"}); err != nil {
-					return err
-				}
+			if err := writeHeader(); err != nil {
+				return err
 			}
 			for i, m := range ms {
 				if err := cw.Write([]string{id, strconv.Itoa(i + 1), m.ID, strconv.FormatFloat(m.Score, 'f', 6, 64)}); err != nil {
@@ -211,7 +228,14 @@ func csvEmitter(w *bufio.Writer) emitter {
 			}
 			return nil
 		},
-		flush: func() error { cw.Flush(); return errors.Join(cw.Error(), w.Flush()) },
+		flush: func() error {
+			// The header even when no article had a line.
+			if err := writeHeader(); err != nil {
+				return err
+			}
+			cw.Flush()
+			return errors.Join(cw.Error(), w.Flush())
+		},
 	}
 }
 

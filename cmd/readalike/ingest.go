@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"readalike/recommend"
@@ -26,7 +26,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	writers := fs.Int("writers", 4, "concurrent writes (their syncs are shared)")
 	noRefit := fs.Bool("no-refit", false, "do not refit the model at the end")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
-	if err := parse(e, fs, args); err != nil {
+	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := needData(&sf); err != nil {
@@ -48,120 +48,35 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	defer col.Close()
 
-	total := countRecords(fs.Args())
-	bar := newProgress(e.stderr, "articles", total)
-	w := newBatchWriter(ctx, col.engine, *writers)
-	var pending []recommend.Article
-	inBatch := map[string]bool{}
-	read, skipped := 0, 0
-	flush := func() {
-		if len(pending) > 0 {
-			w.write(pending)
-			pending, inBatch = nil, map[string]bool{}
-		}
-	}
+	bar := newProgress(e.stderr, "articles", countRecords(fs.Args()))
 	start := time.Now()
-	err = readInputs(fs.Args(), e.stdin, func(r record) error {
-		read++
-		bar.set(int64(read))
-		if r.Err == nil {
-			r.Err = col.engine.Validate(&r.Article)
-		}
-		if r.Err != nil {
-			skipped++
-			fmt.Fprintf(e.stderr, "%s: %v\n", r.where(), r.Err)
-			if *strict {
-				return fmt.Errorf("%s: bad record (--strict)", r.where())
-			}
-			return nil
-		}
-		if inBatch[r.Article.ID] { // a later line with the same id wins
-			flush()
-		}
-		pending = append(pending, r.Article)
-		inBatch[r.Article.ID] = true
-		if len(pending) >= *batch {
-			flush()
-		}
-		return w.err()
+	n, err := load(ctx, col.engine, fs.Args(), e.stdin, e.stderr, loadOptions{
+		batch: *batch, writers: *writers, strict: *strict,
+		progress: func(read int) { bar.set(int64(read)) },
 	})
-	if err == nil {
-		flush()
-	}
-	werr := w.wait()
 	bar.finish()
-	if err = errors.Join(err, werr); err != nil {
+	if err != nil {
 		return err
 	}
 	took := time.Since(start)
 	fmt.Fprintf(e.stdout, "ingested %d articles in %s (%.0f/s), skipped %d bad records\n",
-		w.written, took.Round(time.Millisecond), float64(w.written)/took.Seconds(), skipped)
-	if !*noRefit && w.written > 0 {
+		n.written, took.Round(time.Millisecond), float64(n.written)/took.Seconds(), n.skipped)
+	if !*noRefit && n.written > 0 {
 		gen, err := col.engine.Refit(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "refitted: generation %d, %d articles\n", gen, col.engine.Stats().Articles)
 	}
-	if skipped > 0 {
-		return fmt.Errorf("%w: %d of %d", errSkipped, skipped, read)
+	if n.skipped > 0 {
+		return fmt.Errorf("%w: %d of %d", errSkipped, n.skipped, n.read)
 	}
 	return nil
 }
 
-// batchWriter upserts batches from several goroutines, so their durable
-// writes share syncs.
-type batchWriter struct {
-	ctx     context.Context
-	e       *recommend.Engine
-	ch      chan []recommend.Article
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	first   error
-	written int
-}
-
-func newBatchWriter(ctx context.Context, e *recommend.Engine, n int) *batchWriter {
-	w := &batchWriter{ctx: ctx, e: e, ch: make(chan []recommend.Article, n)}
-	for range n {
-		w.wg.Add(1)
-		go func() {
-			defer w.wg.Done()
-			for b := range w.ch {
-				err := e.Upsert(ctx, b...)
-				w.mu.Lock()
-				if err != nil && w.first == nil {
-					w.first = err
-				} else if err == nil {
-					w.written += len(b)
-				}
-				w.mu.Unlock()
-			}
-		}()
-	}
-	return w
-}
-
-func (w *batchWriter) write(b []recommend.Article) { w.ch <- b }
-
-func (w *batchWriter) err() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.first == nil {
-		return w.ctx.Err()
-	}
-	return w.first
-}
-
-func (w *batchWriter) wait() error {
-	close(w.ch)
-	w.wg.Wait()
-	return w.err()
-}
-
 // countRecords estimates the records in the inputs, for the progress bar:
 // lines of files, .txt files of folders; -1 when one input is standard
-// input.
+// input or cannot be read.
 func countRecords(paths []string) int64 {
 	var n int64
 	for _, p := range paths {
@@ -169,17 +84,13 @@ func countRecords(paths []string) int64 {
 			return -1
 		}
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			m, _ := filepath.Glob(filepath.Join(p, "*.txt"))
+			m, _ := txtFiles(p)
 			n += int64(len(m))
 			continue
 		}
-		b, err := os.ReadFile(p)
+		lines, err := countLines(p)
 		if err != nil {
 			return -1
-		}
-		lines := int64(bytes.Count(b, []byte{'\n'}))
-		if len(b) > 0 && b[len(b)-1] != '\n' {
-			lines++
 		}
 		if strings.EqualFold(filepath.Ext(p), ".csv") {
 			lines-- // the header
@@ -187,4 +98,34 @@ func countRecords(paths []string) int64 {
 		n += lines
 	}
 	return n
+}
+
+// countLines counts the lines of a file, a last one without a newline
+// included, reading it a block at a time.
+func countLines(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 256<<10)
+	var lines int64
+	last := byte('\n')
+	for {
+		k, err := f.Read(buf)
+		if k > 0 {
+			lines += int64(bytes.Count(buf[:k], []byte{'\n'}))
+			last = buf[k-1]
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if last != '\n' {
+		lines++
+	}
+	return lines, nil
 }

@@ -145,6 +145,9 @@ func readCSV(name string, r io.Reader, fn func(record) error) error {
 		if !slices.Contains(csvFields, h) {
 			return fmt.Errorf("%s:1: unknown column %q; columns are %s", name, h, strings.Join(csvFields, ", "))
 		}
+		if _, dup := col[h]; dup {
+			return fmt.Errorf("%s:1: column %q appears twice", name, h)
+		}
 		col[h] = i
 	}
 	for _, need := range []string{"id", "body"} {
@@ -157,14 +160,16 @@ func readCSV(name string, r io.Reader, fn func(record) error) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
-		rec := record{Source: name, Line: line}
+		rec := record{Source: name}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			rec.Line, rec.Err = pe.Line, fmt.Errorf("bad CSV: %w", pe.Err)
+			// StartLine: where the bad record starts, not where reading it
+			// failed (an unclosed quote fails at the end of the file).
+			rec.Line, rec.Err = pe.StartLine, fmt.Errorf("bad CSV: %w", pe.Err)
 		} else if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		} else {
+			rec.Line, _ = cr.FieldPos(0)
 			get := func(f string) string {
 				if i, ok := col[f]; ok && i < len(row) {
 					return row[i]
@@ -181,15 +186,30 @@ func readCSV(name string, r io.Reader, fn func(record) error) error {
 	}
 }
 
+// txtFiles returns the paths of the .txt files in dir, sorted. (Not
+// filepath.Glob, which would read a folder name holding [ or * as a pattern.)
+func txtFiles(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, e := range ents {
+		if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".txt") {
+			paths = append(paths, filepath.Join(dir, e.Name()))
+		}
+	}
+	return paths, nil
+}
+
 func readFolder(dir string, fn func(record) error) error {
-	paths, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	paths, err := txtFiles(dir)
 	if err != nil {
 		return err
 	}
 	if len(paths) == 0 {
 		return fmt.Errorf("%s: no .txt files", dir)
 	}
-	slices.Sort(paths)
 	for _, p := range paths {
 		rec := record{Source: p}
 		b, err := os.ReadFile(p)

@@ -114,29 +114,49 @@ func (u usageError) Error() string { return u.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
-// parse parses args into fs, after filling every flag not given from its
-// READALIKE_* environment variable.
-func parse(e *env, fs *flag.FlagSet, args []string) error {
+// parse parses args into fs, flags and arguments in any order (after "--"
+// everything is an argument), and then fills every flag not given from its
+// READALIKE_* environment variable. It returns the names of the flags given
+// on the command line. fs.Args() holds the arguments afterwards.
+func parse(e *env, fs *flag.FlagSet, args []string) (given map[string]bool, err error) {
 	fs.SetOutput(e.stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+	given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var bad error
 	fs.VisitAll(func(f *flag.Flag) {
 		name := "READALIKE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := e.getenv(name); v != "" && bad == nil {
+		if v := e.getenv(name); v != "" && !given[f.Name] && bad == nil {
 			if err := fs.Set(f.Name, v); err != nil {
 				bad = usagef("%s=%q: %v", name, v, err)
 			}
 		}
 	})
 	if bad != nil {
-		return bad
+		return nil, bad
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	// Leaves the arguments, and only them, in fs.Args().
+	if err := fs.Parse(append([]string{"--"}, pos...)); err != nil {
+		return nil, usageError{err.Error()}
 	}
-	return nil
+	return given, nil
 }
 
 // newFlagSet returns a flag set whose usage lists the flags sorted, after a

@@ -30,7 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	grace := fs.Duration("shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
-	if err := parse(e, fs, args); err != nil {
+	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

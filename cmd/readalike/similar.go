@@ -71,7 +71,7 @@ func runSimilar(ctx context.Context, e *env, args []string) error {
 	title := fs.String("title", "", "the title of --text")
 	lang := fs.String("lang", "", "the language of --text (ISO 639-1; default en)")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := parse(e, fs, args); err != nil {
+	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := needData(&sf); err != nil {
@@ -83,6 +83,9 @@ func runSimilar(ctx context.Context, e *env, args []string) error {
 	}
 	if (fs.NArg() == 1) == (*text != "") || fs.NArg() > 1 {
 		return usagef("give exactly one of an article ID or --text")
+	}
+	if err := needCollection(sf.data); err != nil {
+		return err
 	}
 	log, _ := newLogger(io.Discard, "text", "info")
 	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: sf.refitShare}, log, e.stderr)
@@ -132,10 +135,13 @@ func runRefit(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("refit", "--data DIR")
 	var sf storeFlags
 	sf.register(fs)
-	if err := parse(e, fs, args); err != nil {
+	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := needData(&sf); err != nil {
+		return err
+	}
+	if err := needCollection(sf.data); err != nil {
 		return err
 	}
 	log, _ := newLogger(io.Discard, "text", "info")
@@ -157,10 +163,13 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(e, fs, args); err != nil {
+	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := needData(&sf); err != nil {
+		return err
+	}
+	if err := needCollection(sf.data); err != nil {
 		return err
 	}
 	log, _ := newLogger(io.Discard, "text", "info")

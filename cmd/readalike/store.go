@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"time"
 
 	"readalike/recommend"
@@ -59,7 +61,7 @@ func loadProgress(w io.Writer, start time.Time) func(done, total int) {
 		return nil
 	}
 	return func(done, total int) {
-		if total == 0 || (time.Since(start) < time.Second && done < total) {
+		if total == 0 || time.Since(start) < time.Second {
 			return
 		}
 		el := time.Since(start).Seconds()
@@ -70,6 +72,22 @@ func loadProgress(w io.Writer, start time.Time) func(done, total int) {
 func needData(s *storeFlags) error {
 	if s.data == "" {
 		return usagef("--data is required: the collection's directory")
+	}
+	return nil
+}
+
+// needCollection checks that dir holds a collection, for the commands that
+// only read one: a mistyped --data would otherwise open a new, empty store
+// there, and every id would be "not found".
+func needCollection(dir string) error {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("no collection at %s: the directory does not exist (create one with ingest)", dir)
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return fmt.Errorf("no collection at %s: not a directory", dir)
 	}
 	return nil
 }
