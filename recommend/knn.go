@@ -115,10 +115,11 @@ type knnRun struct {
 	emit     func(string, []Match) error
 	progress func(done, total int)
 
-	mu      sync.Mutex // guards ready, emitted and the emit calls
+	mu      sync.Mutex // guards ready, emitted, failed and the emit calls
 	results [][]scored // by doc number, until emitted
 	ready   []bool     // by chunk
 	emitted int        // chunks emitted
+	failed  error      // the error emit returned; nothing is emitted after it
 	buf     []Match
 }
 
@@ -135,6 +136,9 @@ func (r *knnRun) one(s *searcher, d int32) []scored {
 func (r *knnRun) done(c int) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.failed != nil {
+		return r.failed
+	}
 	r.ready[c] = true
 	for r.emitted < len(r.ready) && r.ready[r.emitted] {
 		lo := r.emitted * knnChunk
@@ -149,6 +153,7 @@ func (r *knnRun) done(c int) error {
 			}
 			r.results[d] = nil
 			if err := r.emit(r.ix.docs[d].id, r.buf); err != nil {
+				r.failed = err
 				return err
 			}
 		}

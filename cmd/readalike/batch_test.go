@@ -382,9 +382,6 @@ func TestBatchNoNeighbors(t *testing.T) {
 // results it has cleared (so with empty lists). batch aborts its output on
 // the error, so its files are not affected.
 func TestEngineBatchStopsAtEmitError(t *testing.T) {
-	if os.Getenv("RUN_KNOWN_BUGS") == "" {
-		t.Skip("known bug in recommend.Engine.Batch (emit called after it failed); RUN_KNOWN_BUGS=1 runs this test")
-	}
 	col, err := openCollection(t.Context(), "", recommend.Options{RefitShare: -1}, nil, nil)
 	if err != nil {
 		t.Fatal(err)

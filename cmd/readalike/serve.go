@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -19,7 +20,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	demo := fs.Bool("demo", false, "load the embedded demo collection into an empty store first (in memory when --data is not given)")
+	demo := fs.Bool("demo", false, "load the embedded demo collection into an empty store first (a temporary one, removed at exit, when --data is not given)")
 	apiKey := fs.String("api-key", "", "when set, writes need 'Authorization: Bearer KEY'; reads stay open")
 	maxBody := fs.Int64("max-body", 8<<20, "largest request body, in bytes")
 	maxBatch := fs.Int("max-batch", 1000, "most articles in one POST")
@@ -68,8 +69,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go func() { served <- hs.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "data", sf.data, "demo", *demo)
 
+	dir := sf.data
+	if dir == "" {
+		// The demo alone: a store in a temporary directory, removed at exit.
+		// On disk, not in memory, because Badger in memory refuses values
+		// over 1 MiB and bounds a transaction by whole values.
+		if dir, err = os.MkdirTemp("", "readalike-demo-"); err != nil {
+			hs.Close()
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
 	// The server answers /healthz (and 503 elsewhere) while the index loads.
-	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: sf.refitShare}, log, e.stderr)
+	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: sf.refitShare}, log, e.stderr)
 	if err != nil {
 		hs.Close()
 		return err

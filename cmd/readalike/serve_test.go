@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -180,9 +179,6 @@ func TestServeUsage(t *testing.T) {
 // "internal error" (recommend does not translate it, so httpapi cannot map
 // it to 413).
 func TestServeDemoTakesBigPost(t *testing.T) {
-	if os.Getenv("RUN_KNOWN_BUGS") == "" {
-		t.Skip("known bug in storage's in-memory mode (ErrBatchTooBig, a 500); RUN_KNOWN_BUGS=1 runs this test")
-	}
 	var arts []art
 	for i := range 300 {
 		var b strings.Builder
