@@ -270,3 +270,32 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.99), "p99-ms")
 }
+
+// BenchmarkBatch computes every article's top 5 of the shared collection,
+// pruned and with the plain exhaustive loop, on all cores (-cpu sets them).
+//
+//	go test ./benchmarks -run XXX -bench Batch -benchtime 1x -timeout 1h
+func BenchmarkBatch(b *testing.B) {
+	c := synthetic(b)
+	for _, mode := range []struct {
+		name       string
+		exhaustive bool
+	}{{"pruned", false}, {"plain", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			e, closeAll := c.open(b, recommend.Options{})
+			defer closeAll()
+			var st recommend.BatchStats
+			for b.Loop() {
+				var err error
+				st, err = e.Batch(context.Background(), recommend.BatchOptions{Exhaustive: mode.exhaustive},
+					func(string, []recommend.Match) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(st.Elapsed.Seconds(), "s/run")
+			b.ReportMetric(float64(st.Skipped)/float64(st.Skipped+st.Postings), "skipped-share")
+			b.ReportMetric(float64(st.Exact)/float64(st.Articles), "exact/article")
+		})
+	}
+}
