@@ -124,6 +124,7 @@ func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScor
 func (s *searcher) prepare(ix *index, q vectorize.Vector, all bool) {
 	if len(s.acc) < len(ix.docs) {
 		s.acc = make([]float32, len(ix.docs)+len(ix.docs)/4)
+		s.touched = make([]int32, 0, len(s.acc)+1)
 	}
 	if len(s.qdense) < len(ix.postings) {
 		s.qdense = make([]float32, len(ix.postings)+len(ix.postings)/4)
@@ -146,19 +147,29 @@ func (s *searcher) prepare(ix *index, q vectorize.Vector, all bool) {
 	s.common = math.Sqrt(sq)
 }
 
-// accumulate reads the postings of the rare query terms.
+// accumulate reads the postings of the rare query terms. It is the hot
+// loop: locals instead of fields, and a branch-free append to touched
+// (which has room for every doc), keep it tight.
 func (s *searcher) accumulate(ix *index) {
+	acc := s.acc
+	touched := s.touched[:cap(s.touched)]
+	n := len(s.touched)
 	for _, t := range s.rare {
 		p := &ix.postings[t.id]
-		s.stats.postings += len(p.docs)
-		for j, d := range p.docs {
-			old := s.acc[d]
-			s.acc[d] = old + t.w*p.weights[j]
+		docs := p.docs
+		ws := p.weights[:len(docs)]
+		s.stats.postings += len(docs)
+		w := t.w
+		for j, d := range docs {
+			old := acc[d]
+			acc[d] = old + w*ws[j]
+			touched[n] = d
 			if old == 0 {
-				s.touched = append(s.touched, d)
+				n++
 			}
 		}
 	}
+	s.touched = touched[:n]
 }
 
 // probe scores exactly the k allowed articles of the best accumulated
