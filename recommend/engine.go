@@ -173,6 +173,8 @@ type Stats struct {
 	FittedArticles  int    `json:"fitted_articles"`   // N of the current generation's idf table
 	ChangedSinceFit int    `json:"changed_since_fit"` // articles added, replaced or removed since
 	Tombstones      int    `json:"tombstones"`        // replaced or deleted, dropped at the next refit
+	IndexBytes      int64  `json:"index_bytes"`       // memory of the in-memory index, estimated
+	IndexTextBytes  int64  `json:"index_text_bytes"`  // the part of it that is ids, titles and URLs
 	Refitting       bool   `json:"refitting"`
 	Queries         uint64 `json:"queries"`
 	PostingsScanned uint64 `json:"postings_scanned"`
@@ -192,6 +194,7 @@ func (e *Engine) Stats() Stats {
 		ChangedSinceFit: e.changed,
 		Tombstones:      ix.dead,
 	}
+	s.IndexBytes, s.IndexTextBytes = ix.bytes()
 	e.mu.RUnlock()
 	s.Terms = e.dict.Len()
 	s.Refitting = e.refitting.Load()

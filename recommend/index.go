@@ -31,7 +31,6 @@ type index struct {
 	byID     map[string]int32
 	dead     int       // tombstoned docs
 	postings []posting // by term id
-	maxW     []float32 // by term id: the largest weight in its postings
 
 	// The split of the terms that lets a query skip most postings: a term
 	// in more than commonDF articles when the index was built is common.
@@ -141,16 +140,12 @@ func (ix *index) addPostings(d int32, vec vectorize.Vector) {
 	if n := len(vec); n > 0 {
 		if need := int(vec[n-1].ID) + 1; need > len(ix.postings) {
 			ix.postings = append(ix.postings, make([]posting, need-len(ix.postings))...)
-			ix.maxW = append(ix.maxW, make([]float32, need-len(ix.maxW))...)
 		}
 	}
 	for _, e := range vec {
 		p := &ix.postings[e.ID]
 		p.docs = append(p.docs, d)
 		p.weights = append(p.weights, e.Weight)
-		if e.Weight > ix.maxW[e.ID] {
-			ix.maxW[e.ID] = e.Weight
-		}
 	}
 }
 
@@ -183,7 +178,6 @@ func (ix *index) build() {
 		}
 	}
 	ix.postings = make([]posting, size)
-	ix.maxW = make([]float32, size)
 	for t, n := range counts {
 		if n > 0 {
 			ix.postings[t] = posting{docs: make([]int32, 0, n), weights: make([]float32, 0, n)}
@@ -203,4 +197,27 @@ func (ix *index) match(d int32, score float64) Match {
 		Category:  ix.categories[ix.cats[d]],
 		Published: fromUnixNano(ix.pubs[d]),
 	}
+}
+
+// bytes estimates the memory the index holds, and the part of it that is
+// the articles' raw text (ids, titles, URLs). Go's allocation size classes
+// and map overheads add somewhat to it; the figure is what the structures
+// need, not a heap profile.
+func (ix *index) bytes() (total, text int64) {
+	const entry = 8 // a vector entry or a posting: 4-byte id, 4-byte weight
+	for _, v := range ix.vecs {
+		total += int64(cap(v))*entry + 24
+	}
+	for _, p := range ix.postings {
+		total += int64(cap(p.docs))*4 + int64(cap(p.weights))*4 + 48
+	}
+	n := int64(len(ix.docs))
+	// docs (3 string headers), alive, cats, pubs, cn, byCN, and a byID
+	// entry (string header, int32, about 20 bytes of map overhead).
+	total += n * (48 + 1 + 4 + 8 + 4 + 4 + 40)
+	for i := range ix.docs {
+		d := &ix.docs[i]
+		text += int64(len(d.id) + len(d.title) + len(d.url))
+	}
+	return total + text, text
 }
