@@ -16,7 +16,8 @@ import (
 
 // bruteForce scores every article of the fixture from scratch: term counts
 // from the engine's analyzer, then TF-IDF as DESIGN.md states it (smooth
-// idf, raw tf, L2 norm) in float64, and the cosine with each article.
+// idf, the default tf, L2 norm) in float64, and the cosine with each
+// article.
 type bruteForce struct {
 	an   *vectorize.Analyzer
 	n    int
@@ -57,7 +58,11 @@ func (bf *bruteForce) weigh(c vectorize.Counts) map[string]float64 {
 	var norm float64
 	for _, tc := range c {
 		df := max(bf.df[tc.Term], 1) // a term no article has weighs as df 1
-		w[tc.Term] = float64(tc.Count) * (math.Log(float64(1+bf.n)/float64(1+df)) + 1)
+		tf := float64(tc.Count)
+		if vectorize.DefaultTF == vectorize.TFSublinear {
+			tf = 1 + math.Log(tf)
+		}
+		w[tc.Term] = tf * (math.Log(float64(1+bf.n)/float64(1+df)) + 1)
 		norm += w[tc.Term] * w[tc.Term]
 	}
 	for t := range w {

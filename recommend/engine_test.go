@@ -155,7 +155,7 @@ func TestEngineMatchesReference(t *testing.T) {
 					queries++
 					q := c.query(live)
 					gen := e.Stats().Generation
-					ref := newReference(ms.generation(gen), opts.Model.Sublinear, ms)
+					ref := newReference(ms.generation(gen), opts.Model.WithDefaults().TF == vectorize.TFSublinear, ms)
 					if c.r.IntN(4) == 0 {
 						title, body := c.text(3), c.text(20)
 						res, err := e.SimilarText(ctx, title, body, "", q)
@@ -190,8 +190,15 @@ func TestEngineMatchesReference(t *testing.T) {
 	}
 }
 
+// modelOptions alternates the zero value (the default tf) with the other
+// tf, so both weightings are checked against the reference.
 func modelOptions(seed uint64) (o vectorize.ModelOptions) {
-	o.Sublinear = seed%2 == 1
+	if seed%2 == 1 {
+		o.TF = vectorize.TFRaw
+		if vectorize.DefaultTF == vectorize.TFRaw {
+			o.TF = vectorize.TFSublinear
+		}
+	}
 	return o
 }
 

@@ -39,7 +39,7 @@ func TestBatchMatchesReference(t *testing.T) {
 	if err := e.Upsert(ctx, c.newArticle(), c.article(batch[20].ID)); err != nil {
 		t.Fatal(err)
 	}
-	ref := newReference(ms.generation(e.Stats().Generation), false, ms)
+	ref := newReference(ms.generation(e.Stats().Generation), defaultSublinear, ms)
 	queries := []Query{
 		{},
 		{K: 12, NoDedup: true},

@@ -30,7 +30,7 @@ func TestPruningIsExercised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := newReference(ms.generation(gen), false, ms)
+	ref := newReference(ms.generation(gen), defaultSublinear, ms)
 	for i := 0; i < 300; i++ {
 		id := batch[c.r.IntN(len(batch))].ID
 		q := Query{K: 1 + c.r.IntN(20), NoDedup: i%2 == 0}

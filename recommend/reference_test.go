@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"readalike/vectorize"
 )
 
 // reference is the brute-force scorer every fast path is checked against:
@@ -17,6 +19,9 @@ type reference struct {
 	articles map[string]Article
 	vecs     map[string]map[string]float64
 }
+
+// defaultSublinear is whether the zero ModelOptions weigh with sublinear tf.
+const defaultSublinear = vectorize.DefaultTF == vectorize.TFSublinear
 
 func newReference(gen Generation, sublinear bool, s *memStore) *reference {
 	r := &reference{gen: gen, sublin: sublinear, articles: map[string]Article{}, vecs: map[string]map[string]float64{}}

@@ -21,19 +21,30 @@ const DefaultLang = "en"
 type language struct {
 	code string
 	stem func(word string, stemStopWords bool) string
-	stop func(word string) bool
+	stop func(word string) bool // Snowball's list
+	// extra, when not nil, holds the words StopExtended removes beyond stop.
+	extra func(word string) bool
 }
 
 // languages lists every language github.com/kljensen/snowball ships, by ISO
-// 639-1 code, with Snowball's own stop-word list for each.
+// 639-1 code, with Snowball's own stop-word list for each and, for English,
+// readalike's further list (stopwords.go).
 var languages = []language{
-	{"en", english.Stem, english.IsStopWord},
-	{"es", spanish.Stem, spanish.IsStopWord},
-	{"fr", french.Stem, french.IsStopWord},
-	{"hu", hungarian.Stem, hungarian.IsStopWord},
-	{"no", norwegian.Stem, norwegian.IsStopWord},
-	{"ru", russian.Stem, russian.IsStopWord},
-	{"sv", swedish.Stem, swedish.IsStopWord},
+	{"en", english.Stem, english.IsStopWord, isEnglishExtraStopWord},
+	{"es", spanish.Stem, spanish.IsStopWord, nil},
+	{"fr", french.Stem, french.IsStopWord, nil},
+	{"hu", hungarian.Stem, hungarian.IsStopWord, nil},
+	{"no", norwegian.Stem, norwegian.IsStopWord, nil},
+	{"ru", russian.Stem, russian.IsStopWord, nil},
+	{"sv", swedish.Stem, swedish.IsStopWord, nil},
+}
+
+// isStop reports whether w is a stop word of the language under list.
+func (l *language) isStop(w string, list StopList) bool {
+	if l.stop(w) {
+		return true
+	}
+	return list == StopExtended && l.extra != nil && l.extra(w)
 }
 
 // Languages returns the ISO 639-1 codes of the supported languages, sorted.

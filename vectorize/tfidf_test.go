@@ -38,7 +38,7 @@ var handWeights = map[bool][]map[string]float64{
 
 func TestTFIDFByHand(t *testing.T) {
 	for _, sublinear := range []bool{false, true} {
-		m := Fit(handCorpus, ModelOptions{Sublinear: sublinear})
+		m := Fit(handCorpus, ModelOptions{TF: tfOf(sublinear)})
 		if got, want := m.N(), 4; got != want {
 			t.Fatalf("N = %d, want %d", got, want)
 		}
@@ -64,8 +64,16 @@ func TestTFIDFByHand(t *testing.T) {
 	}
 }
 
+// tfOf maps the keys of handWeights to a TF.
+func tfOf(sublinear bool) TF {
+	if sublinear {
+		return TFSublinear
+	}
+	return TFRaw
+}
+
 func TestCosineByHand(t *testing.T) {
-	m := Fit(handCorpus, ModelOptions{})
+	m := Fit(handCorpus, ModelOptions{TF: TFRaw})
 	v := make([]Vector, len(handCorpus))
 	for i, c := range handCorpus {
 		v[i] = m.Vector(c)
@@ -122,6 +130,50 @@ func TestPruning(t *testing.T) {
 	if err := (ModelOptions{MinDF: -1}).Validate(); err == nil {
 		t.Error("MinDF -1 validated")
 	}
+	if err := (ModelOptions{TF: 7}).Validate(); err == nil {
+		t.Error("TF 7 validated")
+	}
+}
+
+func TestModelOptionsDefaults(t *testing.T) {
+	tests := []struct {
+		opts ModelOptions
+		want ModelOptions
+		str  string
+	}{
+		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF}, "tf=sublinear min_df=1 max_df=1"},
+		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, "tf=raw min_df=2 max_df=0.5"},
+		{ModelOptions{TF: TFRaw, Sublinear: true}, ModelOptions{TF: TFSublinear, MinDF: 1, MaxDF: 1}, "tf=sublinear min_df=1 max_df=1"},
+	}
+	for _, tt := range tests {
+		if got := tt.opts.WithDefaults(); got != tt.want {
+			t.Errorf("%+v.WithDefaults() = %+v, want %+v", tt.opts, got, tt.want)
+		}
+		if got := tt.opts.String(); got != tt.str {
+			t.Errorf("%+v.String() = %q, want %q", tt.opts, got, tt.str)
+		}
+		if got := Fit(handCorpus, tt.opts).Options(); got != tt.want {
+			t.Errorf("Fit(%+v).Options() = %+v, want %+v", tt.opts, got, tt.want)
+		}
+	}
+	// The zero value weighs as the default tf does, and keeps every term.
+	zero, sub := Fit(handCorpus, ModelOptions{}), handWeights[DefaultTF == TFSublinear]
+	for i, c := range handCorpus {
+		for j, w := range zero.Weights64(c) {
+			if d := math.Abs(w - sub[i][c[j].Term]); d > 1e-12 {
+				t.Errorf("zero options, doc %d %s: weight %g, want %g", i, c[j].Term, w, sub[i][c[j].Term])
+			}
+		}
+	}
+}
+
+// TestMaxDFOneKeepsAll checks that MaxDF 1 prunes nothing, not even in an
+// empty collection, where every term of a new article is unseen.
+func TestMaxDFOneKeepsAll(t *testing.T) {
+	m := NewModel(NewDictionary(), 0, nil, ModelOptions{MaxDF: 1})
+	if v := m.Vector(Counts{{"appl", 1}, {"banana", 2}}); len(v) != 2 {
+		t.Errorf("vector in an empty collection = %v, want both terms", v)
+	}
 }
 
 // TestVectorMatchesFloat64 checks the float32 vectors against the float64
@@ -137,7 +189,7 @@ func TestVectorMatchesFloat64(t *testing.T) {
 		docs[i] = CountsFromMap(m)
 	}
 	for _, sub := range []bool{false, true} {
-		m := Fit(docs, ModelOptions{Sublinear: sub})
+		m := Fit(docs, ModelOptions{TF: tfOf(sub)})
 		for _, c := range docs {
 			w := m.Weights64(c)
 			v := m.Vector(c)

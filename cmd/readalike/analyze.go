@@ -150,13 +150,10 @@ func analyzeFile(ctx context.Context, e *env, a *vectorize.Analyzer, mo vectoriz
 			docs[i] = r.counts
 		}
 		m = vectorize.Fit(docs, mo)
-		tf := "raw"
-		if mo.Sublinear {
-			tf = "sublinear"
-		}
+		mo = m.Options() // defaults filled in
 		ao := a.Options()
 		if err := enc.Encode(map[string]any{"model": map[string]any{
-			"articles": len(rows), "tf": tf, "idf": "ln((1+N)/(1+df))+1", "norm": "l2",
+			"articles": len(rows), "tf": mo.TF.String(), "idf": "ln((1+N)/(1+df))+1", "norm": "l2",
 			"title_weight": ao.TitleWeight, "min_df": mo.MinDF, "max_df": mo.MaxDF,
 			"min_length": ao.MinLength, "max_digits": ao.MaxDigits,
 			"stop_words": !ao.KeepStopWords, "stemming": !ao.NoStemming,

@@ -119,7 +119,7 @@ func TestAnalyzeVectors(t *testing.T) {
 func checkVectors(t *testing.T, a analyzed) {
 	t.Helper()
 	n := len(a.Rows)
-	want := map[string]any{"articles": float64(n), "tf": "raw", "idf": "ln((1+N)/(1+df))+1", "norm": "l2"}
+	want := map[string]any{"articles": float64(n), "tf": vectorize.DefaultTF.String(), "idf": "ln((1+N)/(1+df))+1", "norm": "l2"}
 	for k, v := range want {
 		if a.Model[k] != v {
 			t.Errorf("model line: %s = %v, want %v (%v)", k, a.Model[k], v, a.Model)
@@ -136,7 +136,11 @@ func checkVectors(t *testing.T, a analyzed) {
 		var sq, norm float64
 		w := map[string]float64{}
 		for term, c := range row.Terms {
-			w[term] = float64(c) * (math.Log(float64(1+n)/float64(1+df[term])) + 1)
+			tf := float64(c)
+			if vectorize.DefaultTF == vectorize.TFSublinear {
+				tf = 1 + math.Log(tf)
+			}
+			w[term] = tf * (math.Log(float64(1+n)/float64(1+df[term])) + 1)
 			norm += w[term] * w[term]
 		}
 		norm = math.Sqrt(norm)

@@ -1,0 +1,115 @@
+// Package relevance measures how well readalike's nearest articles match on
+// labelled data: it loads a JSONL corpus whose lines carry a category into a
+// fresh store, runs the engine's batch path with k = 5, and scores each
+// article's five neighbours against the category of the article. The
+// engine never sees the labels. benchmarks/quality is its command line and
+// benchmarks/quality_test.go its regression test.
+package relevance
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Article is one line of a labelled corpus.
+type Article struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Body     string `json:"body"`
+	Category string `json:"category"`
+	Lang     string `json:"lang"`
+}
+
+// Corpus is a labelled collection and what the metrics need to know of it.
+type Corpus struct {
+	Name     string
+	Articles []Article
+	index    map[string]int // id -> position in Articles
+	size     map[string]int // category -> articles
+	// twin[i] is the number of the group of articles with exactly the
+	// same title and body as article i, or -1 when it has none.
+	twin  []int
+	pairs int // articles that have an exact twin
+}
+
+// NewCorpus indexes articles, which must have unique ids and a category.
+func NewCorpus(name string, arts []Article) (*Corpus, error) {
+	c := &Corpus{Name: name, Articles: arts, index: make(map[string]int, len(arts)),
+		size: map[string]int{}, twin: make([]int, len(arts))}
+	groups := map[string][]int{}
+	for i, a := range arts {
+		if a.ID == "" {
+			return nil, fmt.Errorf("article %d: no id", i+1)
+		}
+		if a.Category == "" {
+			return nil, fmt.Errorf("article %d (%q): no category", i+1, a.ID)
+		}
+		if _, dup := c.index[a.ID]; dup {
+			return nil, fmt.Errorf("article %d: id %q repeats an earlier one", i+1, a.ID)
+		}
+		c.index[a.ID] = i
+		c.size[a.Category]++
+		key := a.Title + "\x00" + a.Body
+		groups[key] = append(groups[key], i)
+	}
+	for i := range c.twin {
+		c.twin[i] = -1
+	}
+	g := 0
+	for _, members := range groups {
+		if len(members) < 2 {
+			continue
+		}
+		for _, i := range members {
+			c.twin[i] = g
+		}
+		c.pairs += len(members)
+		g++
+	}
+	return c, nil
+}
+
+// Load reads a JSONL corpus: one object per line with id, title, body,
+// category and optionally lang. The corpus is named after the file.
+func Load(path string) (*Corpus, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var arts []Article
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for line := 1; sc.Scan(); line++ {
+		if len(strings.TrimSpace(sc.Text())) == 0 {
+			continue
+		}
+		var a Article
+		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if a.Category == "" {
+			return nil, fmt.Errorf("%s:%d: no category: every line needs one to be scored", path, line)
+		}
+		arts = append(arts, a)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	c, err := NewCorpus(strings.TrimSuffix(filepath.Base(path), ".jsonl"), arts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Categories returns the number of articles in each category.
+func (c *Corpus) Categories() map[string]int { return c.size }
+
+// Twins returns how many articles have an exact duplicate (the same title
+// and body) elsewhere in the corpus.
+func (c *Corpus) Twins() int { return c.pairs }

@@ -1,0 +1,148 @@
+package relevance
+
+import (
+	"fmt"
+	"strconv"
+
+	"readalike/recommend"
+	"readalike/vectorize"
+)
+
+// Settings are the knobs of the model that the benchmark turns, every one
+// explicit: no field's zero value stands for a default here.
+type Settings struct {
+	TitleWeight int          `json:"title_weight"` // each title term counts this many times
+	TF          vectorize.TF `json:"-"`            // TFRaw or TFSublinear
+	Stop        string       `json:"stop"`         // "none", "snowball" or "extended"
+	Stemming    bool         `json:"stemming"`
+	MinLength   int          `json:"min_length"` // runes; 1 keeps all
+	MinDF       int          `json:"min_df"`     // 1 keeps all
+	MaxDF       float64      `json:"max_df"`     // 1 keeps all
+	// Dedup is the near-duplicate threshold: a neighbour scoring at or
+	// above it against the query is left out. Off (2) keeps them.
+	Dedup float64 `json:"dedup"`
+}
+
+// Off is the Dedup that keeps near-duplicates.
+const Off = 2
+
+// Stop lists by name.
+var stopLists = map[string]vectorize.StopList{"snowball": vectorize.StopSnowball, "extended": vectorize.StopExtended}
+
+// Defaults returns the engine's defaults: what recommend.Options{} gives.
+func Defaults() Settings {
+	ao := vectorize.NewAnalyzer(vectorize.Options{StemCacheSize: -1}).Options()
+	mo := vectorize.ModelOptions{}.WithDefaults()
+	s := Settings{
+		TitleWeight: ao.TitleWeight,
+		TF:          mo.TF,
+		Stop:        ao.StopList.String(),
+		Stemming:    !ao.NoStemming,
+		MinLength:   max(ao.MinLength, 1),
+		MinDF:       mo.MinDF,
+		MaxDF:       mo.MaxDF,
+		Dedup:       recommend.DefaultDedup,
+	}
+	if ao.KeepStopWords {
+		s.Stop = "none"
+	}
+	return s
+}
+
+// Validate reports a setting out of range.
+func (s Settings) Validate() error {
+	_, known := stopLists[s.Stop]
+	switch {
+	case s.TitleWeight < 1:
+		return fmt.Errorf("title weight must be at least 1, got %d", s.TitleWeight)
+	case s.TF != vectorize.TFRaw && s.TF != vectorize.TFSublinear:
+		return fmt.Errorf("tf must be raw or sublinear, got %v", s.TF)
+	case !known && s.Stop != "none":
+		return fmt.Errorf("stop must be none, snowball or extended, got %q", s.Stop)
+	case s.MinLength < 1:
+		return fmt.Errorf("min length must be at least 1, got %d", s.MinLength)
+	case s.MinDF < 1:
+		return fmt.Errorf("min_df must be at least 1, got %d", s.MinDF)
+	case !(s.MaxDF > 0 && s.MaxDF <= 1):
+		return fmt.Errorf("max_df must be a share above 0, at most 1, got %g", s.MaxDF)
+	case !(s.Dedup > 0):
+		return fmt.Errorf("dedup must be above 0 (%d keeps near-duplicates), got %g", Off, s.Dedup)
+	}
+	return nil
+}
+
+// Analyzer returns the analyzer options of s.
+func (s Settings) Analyzer() vectorize.Options {
+	o := vectorize.Options{
+		TitleWeight:   s.TitleWeight,
+		MinLength:     s.MinLength,
+		StopList:      stopLists[s.Stop],
+		KeepStopWords: s.Stop == "none",
+		NoStemming:    !s.Stemming,
+	}
+	if s.Stop == "none" {
+		o.StopList = vectorize.StopSnowball
+	}
+	return o
+}
+
+// Options returns the engine options of s, without automatic refits.
+func (s Settings) Options() recommend.Options {
+	return recommend.Options{
+		Analyzer:   s.Analyzer(),
+		Model:      vectorize.ModelOptions{TF: s.TF, MinDF: s.MinDF, MaxDF: s.MaxDF},
+		Dedup:      s.Dedup,
+		RefitShare: -1,
+	}
+}
+
+// analyzerKey names what the stored term counts depend on: settings with
+// the same key can share a loaded store.
+func (s Settings) analyzerKey() string {
+	return fmt.Sprintf("%d/%s/%t/%d", s.TitleWeight, s.Stop, s.Stemming, s.MinLength)
+}
+
+// String is the settings in the form of the quality table.
+func (s Settings) String() string {
+	return fmt.Sprintf("title=%d tf=%s stop=%s stem=%s minlen=%d min_df=%d max_df=%g dedup=%s",
+		s.TitleWeight, s.TF, s.Stop, onOff(s.Stemming), s.MinLength, s.MinDF, s.MaxDF, DedupString(s.Dedup))
+}
+
+// DedupString formats a dedup threshold, "off" for one that keeps
+// near-duplicates.
+func DedupString(d float64) string {
+	if d > 1 {
+		return "off"
+	}
+	return strconv.FormatFloat(d, 'g', -1, 64)
+}
+
+// ParseDedup is the inverse of DedupString.
+func ParseDedup(s string) (float64, error) {
+	if s == "off" {
+		return Off, nil
+	}
+	d, err := strconv.ParseFloat(s, 64)
+	if err != nil || !(d > 0) {
+		return 0, fmt.Errorf("dedup must be a score above 0 or off, got %q", s)
+	}
+	return d, nil
+}
+
+// ParseTF parses "raw" or "sublinear".
+func ParseTF(s string) (vectorize.TF, error) {
+	switch s {
+	case "raw":
+		return vectorize.TFRaw, nil
+	case "sublinear":
+		return vectorize.TFSublinear, nil
+	}
+	return 0, fmt.Errorf("tf must be raw or sublinear, got %q", s)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
