@@ -3,7 +3,6 @@ package recommend
 import (
 	"context"
 	"fmt"
-	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -21,6 +20,12 @@ type BatchOptions struct {
 	// Exhaustive scans every posting, without the bounds that skip most of
 	// them: the plain loop, for comparison. The answers are the same.
 	Exhaustive bool
+	// Store also writes every list into the Store, a chunk at a time, for
+	// Similar to answer from while they stay exact (see Engine.Similar).
+	// It needs a Query without categories, dates or excluded ids, and
+	// holds off the engine's writes for the whole run, not just their
+	// index updates.
+	Store bool
 }
 
 // BatchStats describe a finished batch run.
@@ -30,6 +35,7 @@ type BatchStats struct {
 	Postings   uint64        `json:"postings_scanned"`
 	Skipped    uint64        `json:"postings_skipped"`
 	Exact      uint64        `json:"exact_scores"`
+	Stored     int           `json:"stored"` // lists written with BatchOptions.Store
 	Elapsed    time.Duration `json:"elapsed_ns"`
 }
 
@@ -39,25 +45,38 @@ const knnChunk = 64
 
 // Batch computes the nearest articles of every article of the collection,
 // with the same model, scores and rules as Similar, and calls emit once per
-// article, in doc order, from one goroutine at a time. ms is only valid
-// during the call. It holds the index's read lock for the whole run, so
-// writes wait for it; a server should not run it. It stops at the first
-// error emit returns, or when ctx is done.
+// article, in doc order, from one goroutine at a time (emit may be nil
+// when o.Store is set). ms is only valid during the call. It holds the
+// index's read lock for the whole run, so writes wait for it; a server
+// should not run it. It stops at the first error emit returns or storing
+// fails, or when ctx is done; lists stored by then stay usable.
 func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string, ms []Match) error) (BatchStats, error) {
 	if err := o.Query.Validate(); err != nil {
 		return BatchStats{}, err
+	}
+	if o.Store && !o.Query.unfiltered() {
+		return BatchStats{}, fmt.Errorf("batch: %w", errFilteredStore)
 	}
 	threads := o.Threads
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
 	start := time.Now()
+	if o.Store {
+		// Before the read lock, as writers take them.
+		defer e.ids.lockAll()()
+	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	ix := e.ix
-	dedup := e.opts.Dedup
-	if o.Query.NoDedup {
-		dedup = math.Inf(1)
+	dedup := e.dedup(o.Query)
+	var saver *neighborSaver
+	if o.Store {
+		saver = &neighborSaver{ctx: ctx, store: e.store, header: NeighborList{
+			Generation: ix.generation, Settings: e.settingsID,
+			K: o.Query.k(), Dedup: dedup, MinScore: o.Query.MinScore,
+		}}
+		emit = saver.wrap(emit)
 	}
 	run := &knnRun{ix: ix, q: o.Query, k: o.Query.k(), dedup: dedup, emit: emit, progress: o.Progress}
 	run.results = make([][]scored, len(ix.docs))
@@ -96,12 +115,20 @@ func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string,
 	if err := context.Cause(ctx); err != nil {
 		return BatchStats{}, fmt.Errorf("batch: %w", err)
 	}
+	stored := 0
+	if saver != nil {
+		if err := saver.flush(); err != nil {
+			return BatchStats{}, fmt.Errorf("batch: %w", err)
+		}
+		stored = saver.saved
+	}
 	return BatchStats{
 		Articles:   ix.live(),
 		Generation: ix.generation,
 		Postings:   stats[0].Load(),
 		Skipped:    stats[1].Load(),
 		Exact:      stats[2].Load(),
+		Stored:     stored,
 		Elapsed:    time.Since(start),
 	}, nil
 }

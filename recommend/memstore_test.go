@@ -11,23 +11,32 @@ import (
 )
 
 // memStore is a Store in memory, for tests of the engine where durability
-// is not the point. It keeps every generation ever saved.
+// is not the point. It keeps every generation ever saved. A neighbour list
+// is stamped with the number of commits when it is stored, and is stale
+// once that number moved on.
 type memStore struct {
-	mu       sync.Mutex
-	articles map[string]Article
-	counts   map[string]vectorize.Counts
-	df       map[string]uint32
-	gens     map[uint64]Generation
-	current  uint64
-	commits  int
+	mu        sync.Mutex
+	articles  map[string]Article
+	counts    map[string]vectorize.Counts
+	df        map[string]uint32
+	gens      map[uint64]Generation
+	current   uint64
+	commits   int
+	neighbors map[string]stampedList
+}
+
+type stampedList struct {
+	list  NeighborList
+	stamp int // commits when stored
 }
 
 func newMemStore() *memStore {
 	return &memStore{
-		articles: map[string]Article{},
-		counts:   map[string]vectorize.Counts{},
-		df:       map[string]uint32{},
-		gens:     map[uint64]Generation{},
+		articles:  map[string]Article{},
+		counts:    map[string]vectorize.Counts{},
+		df:        map[string]uint32{},
+		gens:      map[uint64]Generation{},
+		neighbors: map[string]stampedList{},
 	}
 }
 
@@ -50,6 +59,7 @@ func (s *memStore) Commit(ctx context.Context, b Batch) error {
 }
 
 func (s *memStore) drop(id string) {
+	delete(s.neighbors, id)
 	for _, tc := range s.counts[id] {
 		if s.df[tc.Term]--; s.df[tc.Term] == 0 {
 			delete(s.df, tc.Term)
@@ -123,7 +133,40 @@ func (s *memStore) SaveGeneration(ctx context.Context, g Generation) error {
 	return nil
 }
 
+func (s *memStore) PutNeighbors(ctx context.Context, lists []NeighborList) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, l := range lists {
+		if l.ID == "" {
+			return fmt.Errorf("list %d: empty id", i)
+		}
+	}
+	for _, l := range lists {
+		l.Neighbors = slices.Clone(l.Neighbors)
+		s.neighbors[l.ID] = stampedList{l, s.commits}
+	}
+	return nil
+}
+
+func (s *memStore) Neighbors(ctx context.Context, id string) (NeighborList, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.neighbors[id]
+	if !ok || sl.stamp != s.commits {
+		return NeighborList{}, fmt.Errorf("neighbours of %q: %w", id, ErrNotFound)
+	}
+	sl.list.Neighbors = slices.Clone(sl.list.Neighbors)
+	return sl.list, nil
+}
+
 func (s *memStore) Close() error { return nil }
+
+// storedLists returns the number of neighbour lists held, stale or not.
+func (s *memStore) storedLists() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.neighbors)
+}
 
 // generation returns a saved generation by number.
 func (s *memStore) generation(n uint64) Generation {

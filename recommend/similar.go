@@ -12,8 +12,11 @@ import (
 )
 
 // Similar returns the nearest articles to the article with that id, which
-// is never among them. Errors: a *FieldError for a bad query, one wrapping
-// ErrNotFound for an unknown id.
+// is never among them. An unfiltered query is answered from the list Batch
+// stored for the article (BatchOptions.Store) when that list is exactly the
+// live answer, which holds until an article is written or deleted or the
+// model refitted (see neighbors.go); else it is searched live. Errors: a
+// *FieldError for a bad query, one wrapping ErrNotFound for an unknown id.
 func (e *Engine) Similar(ctx context.Context, id string, q Query) (Result, error) {
 	if err := q.Validate(); err != nil {
 		return Result{}, err
@@ -23,6 +26,9 @@ func (e *Engine) Similar(ctx context.Context, id string, q Query) (Result, error
 	d, ok := e.ix.byID[id]
 	if !ok {
 		return Result{}, fmt.Errorf("article %q: %w", id, ErrNotFound)
+	}
+	if res, ok := e.stored(ctx, e.ix, id, q); ok {
+		return res, nil
 	}
 	return e.search(e.ix, e.ix.vecs[d], q, d), nil
 }
@@ -83,14 +89,10 @@ func (e *Engine) SimilarHistory(ctx context.Context, ids []string, q Query) (Res
 
 // search runs a validated query against ix; the caller holds the read lock.
 func (e *Engine) search(ix *index, vec vectorize.Vector, q Query, self int32) Result {
-	dedup := e.opts.Dedup
-	if q.NoDedup {
-		dedup = math.Inf(1)
-	}
 	s := e.searchers.Get().(*searcher)
 	s.stats = searchStats{}
 	s.exhaustive = e.opts.Exhaustive
-	top := s.nearest(ix, vec, newFilter(ix, q, self), q.k(), q.MinScore, dedup)
+	top := s.nearest(ix, vec, newFilter(ix, q, self), q.k(), q.MinScore, e.dedup(q))
 	e.counters.queries.Add(1)
 	e.counters.postings.Add(uint64(s.stats.postings))
 	e.counters.skipped.Add(uint64(s.stats.skipped))

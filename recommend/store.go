@@ -42,6 +42,25 @@ type Store interface {
 	// SaveGeneration durably replaces the fitted model's record.
 	SaveGeneration(ctx context.Context, g Generation) error
 
+	// PutNeighbors stores the lists, each replacing the one stored for its
+	// article, and returns once they are durable, as Commit does. A list
+	// belongs to the articles as stored when PutNeighbors runs: the caller
+	// must see to it that none changes between computing the lists and
+	// storing them (Engine.Batch holds off the engine's writes). The store
+	// does not keep lists or anything in them once it returns. An empty ID
+	// is an error, and nothing is stored.
+	PutNeighbors(ctx context.Context, lists []NeighborList) error
+
+	// Neighbors returns the list stored for an article, or an error
+	// wrapping ErrNotFound when there is none or it may be stale. Every
+	// Commit that puts or deletes an article makes every list stored
+	// before it stale (a new article may belong in any list); a store may
+	// deem lists stale for other reasons too, such as a crash, but never
+	// serves one stored before such a Commit. A Commit that deletes or
+	// replaces an article also removes that article's list in the same
+	// atomic write. The caller owns the returned list.
+	Neighbors(ctx context.Context, id string) (NeighborList, error)
+
 	// Close flushes and closes the store.
 	Close() error
 }
@@ -73,4 +92,28 @@ type Generation struct {
 	DF       map[string]uint32 // document frequencies at fit time
 	Settings string            // the analyzer and model settings the fit used, as text
 	FittedAt time.Time
+}
+
+// NeighborList is the stored answer of an article's unfiltered query: its
+// nearest articles and everything the answer depends on, so that a later
+// query can tell whether the list answers it exactly (see Engine.Similar).
+type NeighborList struct {
+	ID         string // the article
+	Generation uint64 // the model generation that scored the neighbours
+	// Settings fingerprints the analyzer and model settings the vectors
+	// were weighted with: a generation's idf table weighs differently
+	// under other model options.
+	Settings uint64
+	K        int     // the k asked for; Neighbors holds fewer when fewer articles qualified
+	Dedup    float64 // the near-duplicate threshold applied; +Inf when near-duplicates were kept
+	MinScore float64 // the minimum score applied
+	// Neighbors are best first: score descending, then id ascending.
+	Neighbors []Neighbor
+}
+
+// Neighbor is one entry of a NeighborList: an article and its exact cosine
+// score.
+type Neighbor struct {
+	ID    string
+	Score float64
 }

@@ -19,7 +19,9 @@ import (
 // then varint(Unix seconds): it comes back in UTC, without its location or
 // monotonic reading. Sorted terms are front-coded: uvarint length of the
 // prefix shared with the previous term, uvarint suffix length, the suffix,
-// then the term's number.
+// then the term's number. A float64 (dedup, min score, score) is its eight
+// IEEE 754 bytes, little-endian, so it comes back bit for bit; the settings
+// fingerprint is eight bytes little-endian too.
 //
 //	article v1     1 | title | url | category | lang | published | created |
 //	               updated | last read | uvarint read count | varint words | body
@@ -28,6 +30,8 @@ import (
 //	               uvarint n | n front-coded (term, uvarint df)
 //	stats v1       1 | uvarint N | flags (bit 0: the df records are current)
 //	df v1          1 | uvarint df
+//	neighbours v1  1 | uvarint stamp | uvarint generation | settings (8 bytes) |
+//	               uvarint k | dedup | min score | uvarint n | n (id, score)
 //	format         one byte: formatVersion
 //
 // Decoders never panic: corrupt or truncated input is an error wrapping
@@ -38,6 +42,7 @@ const (
 	genV1     byte = 1
 	statsV1   byte = 1
 	dfV1      byte = 1
+	neighV1   byte = 1
 )
 
 // encodeArticle encodes a without its ID, which the key holds. The body goes
@@ -210,6 +215,58 @@ func decodeDF(v []byte) (uint32, error) {
 	return uint32(df), r.end()
 }
 
+// encodeNeighbors encodes l, without its ID, which the key holds, stamped
+// with the version of the 's' record (see keys.go).
+func encodeNeighbors(l *recommend.NeighborList, stamp uint64) []byte {
+	size := 48
+	for _, n := range l.Neighbors {
+		size += 10 + len(n.ID)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, neighV1)
+	b = binary.AppendUvarint(b, stamp)
+	b = binary.AppendUvarint(b, l.Generation)
+	b = binary.LittleEndian.AppendUint64(b, l.Settings)
+	b = binary.AppendUvarint(b, uint64(l.K))
+	b = appendFloat(b, l.Dedup)
+	b = appendFloat(b, l.MinScore)
+	b = binary.AppendUvarint(b, uint64(len(l.Neighbors)))
+	for _, n := range l.Neighbors {
+		b = appendString(b, n.ID)
+		b = appendFloat(b, n.Score)
+	}
+	return b
+}
+
+// decodeNeighbors decodes v, stored under id, and returns it with its
+// stamp. Neighbors is never nil.
+func decodeNeighbors(id string, v []byte) (recommend.NeighborList, uint64, error) {
+	r := reader{b: v, what: "neighbours"}
+	if err := r.version(neighV1); err != nil {
+		return recommend.NeighborList{}, 0, err
+	}
+	l := recommend.NeighborList{ID: id}
+	stamp := r.uvarint()
+	l.Generation = r.uvarint()
+	l.Settings = r.uint64()
+	k := r.uvarint()
+	if k > math.MaxInt32 {
+		r.fail("k %d out of range", k)
+	}
+	l.K = int(k)
+	l.Dedup = r.float()
+	l.MinScore = r.float()
+	n := r.count(9) // an id length and a score at least
+	l.Neighbors = make([]recommend.Neighbor, n)
+	for i := range l.Neighbors {
+		l.Neighbors[i] = recommend.Neighbor{ID: r.string(), Score: r.float()}
+	}
+	if err := r.end(); err != nil {
+		return recommend.NeighborList{}, 0, err
+	}
+	return l, stamp, nil
+}
+
 // statsRecord is the 's' record: N, and whether the df records are current
 // (see keys.go).
 type statsRecord struct {
@@ -247,6 +304,10 @@ func decodeStats(v []byte) (statsRecord, error) {
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
+}
+
+func appendFloat(b []byte, f float64) []byte {
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 }
 
 func appendTime(b []byte, t time.Time) []byte {
@@ -369,6 +430,16 @@ func (r *reader) bytes(n uint64) []byte {
 	r.b = r.b[n:]
 	return p
 }
+
+func (r *reader) uint64() uint64 {
+	p := r.bytes(8)
+	if p == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(p)
+}
+
+func (r *reader) float() float64 { return math.Float64frombits(r.uint64()) }
 
 func (r *reader) string() string { return string(r.bytes(r.uvarint())) }
 

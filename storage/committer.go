@@ -53,10 +53,11 @@ type committer struct {
 	maxGroup   int
 	idle       time.Duration // checkpoint once commits pause this long
 
-	reqs     chan *request // from Commit
-	acks     chan ackGroup // committed groups, to the acknowledger
-	done     chan struct{} // closed once both goroutines returned
-	closeErr error         // the last checkpoint's, set before done is closed
+	reqs        chan *request   // from Commit
+	checkpoints chan chan error // from checkpointNow: checkpoint, then reply
+	acks        chan ackGroup   // committed groups, to the acknowledger
+	done        chan struct{}   // closed once both goroutines returned
+	closeErr    error           // the last checkpoint's, set before done is closed
 
 	mu      sync.RWMutex // guards df, n and applied; TermStats reads df and n
 	df      map[string]uint32
@@ -86,19 +87,20 @@ type ackGroup struct {
 
 func newCommitter(bdb *badger.DB, s *syncer, log *slog.Logger, st termStats, opts Options, persistent bool) *committer {
 	c := &committer{
-		bdb:        bdb,
-		sync:       s,
-		log:        log,
-		persistent: persistent,
-		maxGroup:   opts.MaxGroup,
-		idle:       opts.checkpointIdle,
-		reqs:       make(chan *request, opts.MaxGroup),
-		acks:       make(chan ackGroup, 2),
-		done:       make(chan struct{}),
-		df:         st.df,
-		n:          st.n,
-		committedN: st.n,
-		dfCurrent:  st.dfCurrent,
+		bdb:         bdb,
+		sync:        s,
+		log:         log,
+		persistent:  persistent,
+		maxGroup:    opts.MaxGroup,
+		idle:        opts.checkpointIdle,
+		reqs:        make(chan *request, opts.MaxGroup),
+		checkpoints: make(chan chan error),
+		acks:        make(chan ackGroup, 2),
+		done:        make(chan struct{}),
+		df:          st.df,
+		n:           st.n,
+		committedN:  st.n,
+		dfCurrent:   st.dfCurrent,
 	}
 	c.changed = sync.NewCond(&c.mu)
 	return c
@@ -144,33 +146,45 @@ func (c *committer) stop() error {
 }
 
 // run commits groups of requests until reqs is closed, and writes a
-// checkpoint whenever commits pause for c.idle.
+// checkpoint whenever commits pause for c.idle, or when asked.
 func (c *committer) run() {
 	idle := time.NewTimer(c.idle)
 	defer idle.Stop()
 	for {
-		var r *request
-		var ok bool
-		if c.dfCurrent {
-			r, ok = <-c.reqs
-		} else {
+		var timeout <-chan time.Time
+		if !c.dfCurrent {
 			idle.Reset(c.idle)
-			select {
-			case r, ok = <-c.reqs:
-			case <-idle.C:
-				if _, err := c.checkpoint(); err != nil {
-					c.log.Warn("df checkpoint failed; will retry", "err", err)
-				}
-				continue
+			timeout = idle.C
+		}
+		select {
+		case r, ok := <-c.reqs:
+			if !ok {
+				return
+			}
+			group := c.gather([]*request{r})
+			c.sent++
+			c.acks <- c.commitGroup(group)
+		case reply := <-c.checkpoints:
+			_, err := c.checkpoint()
+			reply <- err
+		case <-timeout:
+			if _, err := c.checkpoint(); err != nil {
+				c.log.Warn("df checkpoint failed; will retry", "err", err)
 			}
 		}
-		if !ok {
-			return
-		}
-		group := c.gather([]*request{r})
-		c.sent++
-		c.acks <- c.commitGroup(group)
 	}
+}
+
+// checkpointNow has the committer write a checkpoint, if one is due, and
+// waits for it. It must not be called after stop; DB's gate sees to it.
+func (c *committer) checkpointNow(ctx context.Context) error {
+	reply := make(chan error, 1)
+	select {
+	case c.checkpoints <- reply:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-reply
 }
 
 // gather adds to group the requests already waiting, up to maxGroup.
@@ -345,7 +359,9 @@ func (c *committer) commitTxn(reqs []*request, g *ackGroup) (int, error) {
 			return i, err
 		}
 	}
-	// Also clears the flag that says the df records are current.
+	// Also clears the flag that says the df records are current, and
+	// makes every stored neighbour list stale (see keys.go): write it in
+	// every transaction, even one that leaves N as it was.
 	if err := txn.Set(statsKey(), encodeStats(statsRecord{n: c.committedN + ch.n})); err != nil {
 		return len(reqs), err
 	}
@@ -381,6 +397,12 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 			ch.n++
 		}
 		ch.diff(old, p.terms)
+		if found {
+			// The list of an article that changed is stale (see keys.go).
+			if err := txn.Delete(neighbourKey(p.id)); err != nil {
+				return err
+			}
+		}
 		if err := txn.Set(articleKey(p.id), p.article); err != nil {
 			return err
 		}
@@ -404,6 +426,9 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 			return err
 		}
 		if err := txn.Delete(countsKey(id)); err != nil {
+			return err
+		}
+		if err := txn.Delete(neighbourKey(id)); err != nil {
 			return err
 		}
 	}

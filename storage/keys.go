@@ -12,7 +12,8 @@ package storage
 //	'a' id         article, without its id                  Commit
 //	'c' id         term counts of the article, front-coded  Commit
 //	'g'            the fitted model's Generation            SaveGeneration
-//	'n' id         reserved: precomputed neighbour lists    (a later issue)
+//	'n' id         the article's neighbour list, stamped    PutNeighbors; Commit
+//	               with the version of 's' (see below)      deletes it
 //	's'            N, the number of stored articles, and    Commit, checkpoint
 //	               whether the 't' records are current
 //	't' term       df: the number of stored articles        checkpoint
@@ -29,11 +30,21 @@ package storage
 // when the flag is set, df(term) = the number of 'c' values listing term;
 // when it is not (the process died since the last checkpoint), Open
 // recounts df from the 'c' records, which are always exact.
+//
+// An 'n' record is stamped with the Badger version (commit timestamp) of
+// the 's' record when it was stored, and is current only while 's' still
+// has that version. Every transaction that puts or deletes an article
+// rewrites 's', so it makes every list stored before it stale: a new
+// article may belong in any list. A checkpoint rewrites 's' too, so
+// PutNeighbors checkpoints first, and until the next commit none follows.
+// (A program that predates the 'n' records also rewrites 's' on every
+// commit, so it cannot leave a stale list looking current.) A transaction
+// that deletes or replaces an article deletes its 'n' record as well.
 const (
 	prefixArticle   byte = 'a'
 	prefixCounts    byte = 'c'
 	prefixGen       byte = 'g'
-	prefixNeighbour byte = 'n' // reserved, nothing writes it yet
+	prefixNeighbour byte = 'n'
 	prefixStats     byte = 's'
 	prefixTerm      byte = 't'
 	prefixFormat    byte = 'v'
@@ -48,6 +59,8 @@ func articleKey(id string) []byte { return prefixed(prefixArticle, id) }
 func countsKey(id string) []byte { return prefixed(prefixCounts, id) }
 
 func termKey(term string) []byte { return prefixed(prefixTerm, term) }
+
+func neighbourKey(id string) []byte { return prefixed(prefixNeighbour, id) }
 
 func genKey() []byte { return []byte{prefixGen} }
 

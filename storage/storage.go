@@ -4,8 +4,9 @@
 // batch; a committer goroutine applies the batches waiting in Badger
 // transactions, and an acknowledger goroutine syncs the disk once for all of
 // them before acknowledging them. Document frequencies live in memory and
-// reach the disk in checkpoints; reads go straight to Badger. DB implements
-// recommend.Store.
+// reach the disk in checkpoints; reads go straight to Badger. Precomputed
+// neighbour lists are stamped so that any later commit makes them stale
+// (keys.go). DB implements recommend.Store.
 package storage
 
 import (

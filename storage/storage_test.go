@@ -437,11 +437,13 @@ func TestClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := map[string]error{
-		"close again": d.Close(),
-		"commit":      d.Commit(ctx, recommend.Batch{Puts: []recommend.Put{put("a")}}),
-		"scan":        d.Scan(ctx, true, func(*recommend.Article, vectorize.Counts) error { return nil }),
-		"save gen":    d.SaveGeneration(ctx, recommend.Generation{}),
+		"close again":    d.Close(),
+		"commit":         d.Commit(ctx, recommend.Batch{Puts: []recommend.Put{put("a")}}),
+		"scan":           d.Scan(ctx, true, func(*recommend.Article, vectorize.Counts) error { return nil }),
+		"save gen":       d.SaveGeneration(ctx, recommend.Generation{}),
+		"put neighbours": d.PutNeighbors(ctx, []recommend.NeighborList{{ID: "a", K: 1}}),
 	}
+	_, calls["neighbours"] = d.Neighbors(ctx, "a")
 	_, calls["article"] = d.Article(ctx, "a")
 	_, calls["counts"] = d.Counts(ctx, "a")
 	_, calls["term stats"] = d.TermStats(ctx)
