@@ -105,19 +105,28 @@ func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScor
 	s.prepare(ix, q, s.exhaustive)
 	s.accumulate(ix)
 	theta := s.probe(ix, f, k, minScore)
-	if len(s.top) < k && s.common > 0 {
-		// Too few articles share a rare term: read everything.
+	if len(s.top) == k || s.common == 0 {
+		s.candidates(ix, f, theta)
+	}
+	if s.common > 0 && (len(s.top) < k || len(s.cands)*exactCost > s.skipped) {
+		// Too few articles share a rare term, or the bounds leave more
+		// candidates than reading the common terms' postings costs (small
+		// collections): read everything, the plain loop.
 		s.reset()
 		s.prepare(ix, q, true)
 		s.accumulate(ix)
 		theta = s.probe(ix, f, k, minScore)
+		s.candidates(ix, f, theta)
 	}
 	s.stats.skipped += s.skipped
-	s.candidates(ix, f, theta)
 	top := s.finish(ix, k, minScore)
 	s.reset()
 	return top
 }
+
+// exactCost is what scoring one article exactly costs, in postings read:
+// a pass over its hundred-odd terms, with cache misses.
+const exactCost = 250
 
 // prepare fills the dense query and picks the terms whose postings are
 // read: all of them when all is set, else the rare ones.
