@@ -2,6 +2,7 @@ package vectorize
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 )
@@ -119,13 +120,17 @@ type Model struct {
 // occurs in df[t] of them. Terms get ids from dict, which the model keeps.
 func NewModel(dict *Dictionary, n int, df map[string]uint32, opts ModelOptions) *Model {
 	m := &Model{opts: opts.WithDefaults(), dict: dict, n: n}
+	// New terms get ids in term order, not map order, so two processes
+	// loading the same store number terms alike and sum a cosine's
+	// products in the same order: their scores agree to the last bit.
+	terms := slices.Sorted(maps.Keys(df))
 	ids := make([]uint32, 0, len(df))
 	dfs := make([]uint32, 0, len(df))
 	size := 0
-	for t, f := range df {
+	for _, t := range terms {
 		id := dict.Add(t)
 		ids = append(ids, id)
-		dfs = append(dfs, f)
+		dfs = append(dfs, df[t])
 		size = max(size, int(id)+1)
 	}
 	m.df = make([]uint32, size)
