@@ -125,7 +125,24 @@ func (bf *bruteForce) similar(v map[string]float64, q recommend.Query, skip ...s
 	if k == 0 {
 		k = recommend.DefaultK
 	}
-	return out[:min(k, len(out))]
+	// One story is offered once: a match that is a near-duplicate of a
+	// better one is left out.
+	var kept []recommend.Match
+	for _, m := range out {
+		if len(kept) == k {
+			break
+		}
+		if !slices.ContainsFunc(kept, func(y recommend.Match) bool {
+			var c float64
+			for t, w := range bf.vecs[m.ID] {
+				c += w * bf.vecs[y.ID][t]
+			}
+			return c >= dedup
+		}) {
+			kept = append(kept, m)
+		}
+	}
+	return kept
 }
 
 // checkMatches compares ids, scores (to 1e-6) and the fields shown.

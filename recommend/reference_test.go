@@ -101,7 +101,18 @@ func (r *reference) similar(q map[string]float64, self string, qu Query, dedup f
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return out[:min(len(out), qu.k())]
+	// One story is offered once: a match that is a near-duplicate of a
+	// better one is left out.
+	var kept []Match
+	for _, m := range out {
+		if len(kept) == qu.k() {
+			break
+		}
+		if !slices.ContainsFunc(kept, func(y Match) bool { return dot(r.vecs[m.ID], r.vecs[y.ID]) >= dedup }) {
+			kept = append(kept, m)
+		}
+	}
+	return kept
 }
 
 // checkMatches compares an engine answer with the reference's: the same

@@ -68,18 +68,32 @@ func (s *searcher) nearest(ix *index, q vectorize.Vector, f *filter, k int, minS
 		top := s.topK(ix, q, f, k+extra, minScore)
 		kept := top[:0]
 		for _, x := range top {
-			if x.score < dedup {
+			if x.score < dedup && !duplicatesKept(ix, x, kept, dedup) {
 				kept = append(kept, x)
 			}
 		}
-		// Every article better than the last of top is in top, so the
-		// non-duplicates kept are the best ones, as many as top held
-		// beyond its duplicates.
+		// Every article better than the last of top is in top, and whether
+		// one is kept depends only on better ones, so the articles kept are
+		// the best ones, as many as top held beyond its duplicates.
 		if len(kept) >= k || len(top) < k+extra {
 			return kept[:min(k, len(kept))]
 		}
 		extra = 2 * (k + extra)
 	}
+}
+
+// duplicatesKept reports whether x is a near-duplicate of an article
+// already kept, so that one story is never offered twice in one list.
+func duplicatesKept(ix *index, x scored, kept []scored, dedup float64) bool {
+	if math.IsInf(dedup, 1) {
+		return false
+	}
+	for _, y := range kept {
+		if vectorize.Cosine(ix.vecs[x.doc], ix.vecs[y.doc]) >= dedup {
+			return true
+		}
+	}
+	return false
 }
 
 // topK returns the k best articles for query vector q under filter f, best

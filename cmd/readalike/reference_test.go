@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -89,7 +90,8 @@ func (r *reference) cosine(a, b string) float64 {
 }
 
 // nearest returns the k nearest articles of id: every other article scoring
-// above 0 and below dedup, by score descending, then id ascending.
+// above 0 and below dedup, by score descending, then id ascending, a
+// near-duplicate of a better one left out.
 func (r *reference) nearest(id string, k int, dedup float64) []neighbor {
 	var all []neighbor
 	for _, o := range r.ids {
@@ -109,7 +111,18 @@ func (r *reference) nearest(id string, k int, dedup float64) []neighbor {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
-	return all[:min(k, len(all))]
+	// One story is offered once: a neighbour that is a near-duplicate of
+	// a better one is left out.
+	var kept []neighbor
+	for _, n := range all {
+		if len(kept) == k {
+			break
+		}
+		if !slices.ContainsFunc(kept, func(y neighbor) bool { return r.cosine(n.ID, y.ID) >= dedup }) {
+			kept = append(kept, n)
+		}
+	}
+	return kept
 }
 
 // diffNeighbors compares a neighbour list of query with the reference's:
@@ -154,11 +167,20 @@ func TestReference(t *testing.T) {
 		{ID: "z", Weights: map[string]float64{"b": 0.5, "c": 0.866}},
 		{ID: "none", Weights: map[string]float64{"c": 1}},
 	}})
-	want := []neighbor{{"x", 0.6}, {"y", 0.6}, {"z", 0.4}}
+	// x and y are the same story: with dedup on only x, the first by id,
+	// is offered; with it off, both.
+	want := []neighbor{{"x", 0.6}, {"z", 0.4}}
 	got := r.nearest("q", 5, 0.9)
-	if d := r.diffNeighbors("q", got, want, 1e-12); d != "" || len(got) != 3 || got[0].ID != "x" {
+	if d := r.diffNeighbors("q", got, want, 1e-12); d != "" || len(got) != 2 || got[0].ID != "x" {
 		t.Errorf("nearest: %v, want %v\n%s", got, want, d)
 	}
+	want = []neighbor{{"dup", 1}, {"x", 0.6}, {"y", 0.6}, {"z", 0.4}}
+	got = r.nearest("q", 5, math.Inf(1))
+	if d := r.diffNeighbors("q", got, want, 1e-12); d != "" || len(got) != 4 || got[1].ID != "x" {
+		t.Errorf("nearest without dedup: %v, want %v\n%s", got, want, d)
+	}
+	// diffNeighbors on its own, against a list with a tie.
+	want = []neighbor{{"x", 0.6}, {"y", 0.6}, {"z", 0.4}}
 	for _, tc := range []struct {
 		name string
 		got  []neighbor

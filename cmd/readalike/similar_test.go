@@ -100,7 +100,7 @@ func TestSimilar(t *testing.T) {
 	})
 
 	t.Run("ties by id", func(t *testing.T) {
-		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--k", "40", "space-03").stdout))
+		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--k", "40", "--dedup=false", "space-03").stdout))
 		a, b := -1, -1
 		for i, m := range out.Similar {
 			switch m.ID {
