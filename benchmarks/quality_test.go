@@ -8,7 +8,7 @@ import (
 )
 
 // Floors of precision@5 with the engine's defaults: the figures measured
-// when the defaults were chosen (benchmarks/quality/RESULTS.md: 0.9311 and
+// when the defaults were chosen (README.md, Relevance: 0.9311 and
 // 0.8122) less a margin of about 0.006, so a change that costs relevance
 // fails here while a harmless reordering of ties does not.
 const (
