@@ -123,6 +123,11 @@ func (c *committer) start() {
 
 // submit hands r to the committer and waits for its acknowledgement.
 func (c *committer) submit(ctx context.Context, r *request) error {
+	// select picks at random among ready cases: without this check a
+	// cancelled ctx could still hand the batch over.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("commit: %w", err) // not handed over: nothing written
+	}
 	select {
 	case c.reqs <- r:
 	case <-ctx.Done():
