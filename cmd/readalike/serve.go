@@ -20,6 +20,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	refitShare := fs.Float64("refit-share", recommend.DefaultRefitShare,
+		"refit automatically once this share of the collection changed (negative: never)")
 	demo := fs.Bool("demo", false, "load the embedded demo collection into an empty store first (a temporary one, removed at exit, when --data is not given)")
 	apiKey := fs.String("api-key", "", "when set, writes need 'Authorization: Bearer KEY'; reads stay open")
 	maxBody := fs.Int64("max-body", 8<<20, "largest request body, in bytes")
@@ -81,7 +83,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer os.RemoveAll(dir)
 	}
 	// The server answers /healthz (and 503 elsewhere) while the index loads.
-	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: sf.refitShare}, log, e.stderr)
+	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: *refitShare}, log, e.stderr)
 	if err != nil {
 		hs.Close()
 		return err

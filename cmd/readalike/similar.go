@@ -88,7 +88,9 @@ func runSimilar(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log, _ := newLogger(io.Discard, "text", "info")
-	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: sf.refitShare}, log, e.stderr)
+	// A query only reads: it never starts a refit, which would write a new
+	// generation into the store.
+	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
 	if err != nil {
 		return err
 	}

@@ -17,14 +17,11 @@ import (
 
 // storeFlags are the flags of every command that opens a collection.
 type storeFlags struct {
-	data       string
-	refitShare float64
+	data string
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.data, "data", "", "the collection's directory (created if absent)")
-	fs.Float64Var(&s.refitShare, "refit-share", recommend.DefaultRefitShare,
-		"refit automatically once this share of the collection changed (negative: never)")
 }
 
 // collection is an open store and the engine over it.
