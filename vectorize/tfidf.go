@@ -46,18 +46,10 @@ type ModelOptions struct {
 	TF    TF      // 0 = DefaultTF
 	MinDF int     // terms in fewer articles are dropped; 0 = DefaultMinDF, 1 keeps all
 	MaxDF float64 // terms in more than this share of articles are dropped; 0 = DefaultMaxDF, 1 keeps all
-	// Sublinear, when true, is TF = TFSublinear.
-	//
-	// Deprecated: set TF.
-	Sublinear bool
 }
 
-// WithDefaults returns o with every zero field set to its default, and
-// Sublinear folded into TF.
+// WithDefaults returns o with every zero field set to its default.
 func (o ModelOptions) WithDefaults() ModelOptions {
-	if o.Sublinear {
-		o.TF, o.Sublinear = TFSublinear, false
-	}
 	if o.TF == TFDefault {
 		o.TF = DefaultTF
 	}

@@ -143,7 +143,6 @@ func TestModelOptionsDefaults(t *testing.T) {
 	}{
 		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF}, "tf=sublinear min_df=1 max_df=1"},
 		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, "tf=raw min_df=2 max_df=0.5"},
-		{ModelOptions{TF: TFRaw, Sublinear: true}, ModelOptions{TF: TFSublinear, MinDF: 1, MaxDF: 1}, "tf=sublinear min_df=1 max_df=1"},
 	}
 	for _, tt := range tests {
 		if got := tt.opts.WithDefaults(); got != tt.want {

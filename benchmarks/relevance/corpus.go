@@ -107,9 +107,6 @@ func Load(path string) (*Corpus, error) {
 	return c, nil
 }
 
-// Categories returns the number of articles in each category.
-func (c *Corpus) Categories() map[string]int { return c.size }
-
 // Twins returns how many articles have an exact duplicate (the same title
 // and body) elsewhere in the corpus.
 func (c *Corpus) Twins() int { return c.pairs }

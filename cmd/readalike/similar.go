@@ -84,13 +84,7 @@ func runSimilar(ctx context.Context, e *env, args []string) error {
 	if (fs.NArg() == 1) == (*text != "") || fs.NArg() > 1 {
 		return usagef("give exactly one of an article ID or --text")
 	}
-	if err := needCollection(sf.data); err != nil {
-		return err
-	}
-	log, _ := newLogger(io.Discard, "text", "info")
-	// A query only reads: it never starts a refit, which would write a new
-	// generation into the store.
-	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	col, err := openExisting(ctx, e, &sf)
 	if err != nil {
 		return err
 	}
@@ -140,14 +134,7 @@ func runRefit(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
-	if err := needData(&sf); err != nil {
-		return err
-	}
-	if err := needCollection(sf.data); err != nil {
-		return err
-	}
-	log, _ := newLogger(io.Discard, "text", "info")
-	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	col, err := openExisting(ctx, e, &sf)
 	if err != nil {
 		return err
 	}
@@ -168,14 +155,7 @@ func runStats(ctx context.Context, e *env, args []string) error {
 	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
-	if err := needData(&sf); err != nil {
-		return err
-	}
-	if err := needCollection(sf.data); err != nil {
-		return err
-	}
-	log, _ := newLogger(io.Discard, "text", "info")
-	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	col, err := openExisting(ctx, e, &sf)
 	if err != nil {
 		return err
 	}

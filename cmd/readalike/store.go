@@ -76,6 +76,20 @@ func needData(s *storeFlags) error {
 // needCollection checks that dir holds a collection, for the commands that
 // only read one: a mistyped --data would otherwise open a new, empty store
 // there, and every id would be "not found".
+// openExisting opens the collection of a command that reads an existing
+// one: --data must name a directory that exists, and the engine never
+// starts a refit, which would write a new generation into the store.
+func openExisting(ctx context.Context, e *env, sf *storeFlags) (*collection, error) {
+	if err := needData(sf); err != nil {
+		return nil, err
+	}
+	if err := needCollection(sf.data); err != nil {
+		return nil, err
+	}
+	log, _ := newLogger(io.Discard, "text", "info")
+	return openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+}
+
 func needCollection(dir string) error {
 	st, err := os.Stat(dir)
 	switch {
