@@ -1,4 +1,4 @@
-module readalike
+module github.com/readalike/readalike
 
 go 1.26.8
 

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // BenchmarkAnalyze measures the whole text pipeline (normalise, drop

@@ -17,10 +17,10 @@ import (
 	"testing"
 	"time"
 
-	"readalike/benchmarks/corpus"
-	"readalike/httpapi"
-	"readalike/recommend"
-	"readalike/storage"
+	"github.com/readalike/readalike/benchmarks/corpus"
+	"github.com/readalike/readalike/httpapi"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/storage"
 )
 
 var (

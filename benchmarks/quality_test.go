@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"readalike/benchmarks/relevance"
+	"github.com/readalike/readalike/benchmarks/relevance"
 )
 
 // Floors of precision@5 with the engine's defaults: the figures measured

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"readalike/benchmarks/corpus"
-	"readalike/recommend"
-	"readalike/storage"
+	"github.com/readalike/readalike/benchmarks/corpus"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/storage"
 )
 
 var (

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // writeResult answers a write of articles. Errors lists the records of a

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 const ndjson = "application/x-ndjson"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // TestErrorMapping drives every kind of error through the one error

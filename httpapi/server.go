@@ -15,7 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // Defaults of Options, used where a field is zero.

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/recommend"
-	"readalike/storage"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/storage"
 )
 
 // testEnv is a real server over httptest with a real engine over an

@@ -11,7 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // similarResponse answers a query: the neighbours best first, with the

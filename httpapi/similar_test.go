@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // bruteForce scores every article of the fixture from scratch: term counts

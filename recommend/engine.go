@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Defaults of Options, used where a field is zero.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // corpus makes random articles from a Zipfian vocabulary with topic words,

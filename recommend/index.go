@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // index is the in-memory inverted index of one model generation: term id ->

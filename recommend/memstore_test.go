@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sync"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // memStore is a Store in memory, for tests of the engine where durability

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // live answers q for article id by searching, never from a stored list.

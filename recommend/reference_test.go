@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // reference is the brute-force scorer every fast path is checked against:

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // replayInLock is how many pending changes a refit replays while holding

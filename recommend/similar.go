@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Similar returns the nearest articles to the article with that id, which

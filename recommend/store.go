@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Store is what the engine persists through. storage.DB implements it on

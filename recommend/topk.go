@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // slack absorbs float32 rounding in partial scores, so a bound never prunes

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // applyChunk is how many articles a writer applies to the index per hold of

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // BenchmarkCommit measures durable commits from many concurrent writers,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // onDisk reads the 's' record and the df records.

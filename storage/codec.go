@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Value encodings. Every value starts with a version byte, so a later format

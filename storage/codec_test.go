@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 func fullArticle() recommend.Article {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"slices"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Commit writes b atomically and returns once it is durable against power

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // crashDirEnv names the store a child process of TestCrash writes to.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // Generation returns the fitted model's record, or the zero Generation when

@@ -17,7 +17,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 func neighborList(id string, ns ...string) recommend.NeighborList {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Article returns the stored article with its body, or an error wrapping

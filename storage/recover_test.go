@@ -12,7 +12,7 @@ import (
 
 	"github.com/dgraph-io/ristretto/v2/z"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // TestOpenRepairsEmptyLogFiles recreates badger issue 2207: zero-length

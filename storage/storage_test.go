@@ -16,8 +16,8 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 var _ recommend.Store = (*DB)(nil)

@@ -31,7 +31,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"readalike/benchmarks/relevance"
+	"github.com/readalike/readalike/benchmarks/relevance"
 )
 
 func main() {

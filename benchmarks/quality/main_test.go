@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/benchmarks/relevance"
+	"github.com/readalike/readalike/benchmarks/relevance"
 )
 
 func TestFlagsDefaultToTheEngine(t *testing.T) {

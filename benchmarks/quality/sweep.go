@@ -3,8 +3,8 @@ package main
 import (
 	"slices"
 
-	"readalike/benchmarks/relevance"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/benchmarks/relevance"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // knob sets one setting to the i-th of its values.

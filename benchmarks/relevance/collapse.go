@@ -3,8 +3,8 @@ package relevance
 import (
 	"fmt"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // collapseDepth is how many neighbours the simulation of the collapsing

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // Metrics score the neighbour lists of every article of a corpus.

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 func TestMetricsByHand(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"os"
 	"time"
 
-	"readalike/recommend"
-	"readalike/storage"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/storage"
 )
 
 // K is the number of neighbours scored.

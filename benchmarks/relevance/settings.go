@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Settings are the knobs of the model that the benchmark turns, every one

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 func runAnalyze(ctx context.Context, e *env, args []string) error {

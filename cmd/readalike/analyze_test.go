@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/vectorize"
+	"github.com/readalike/readalike/vectorize"
 )
 
 func TestAnalyzeText(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 func runBatch(ctx context.Context, e *env, args []string) error {

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/recommend"
-	"readalike/storage"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/storage"
 )
 
 // batchLine is one line of batch's JSONL output.

@@ -6,7 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // demoArticles is the demo collection: original short news-style articles

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 func TestDemoCollection(t *testing.T) {

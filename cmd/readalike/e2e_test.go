@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // TestEndToEnd builds the binary, ingests the BBC corpus, serves it, and

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // errSkipped says ingest skipped bad records (exit status 3).

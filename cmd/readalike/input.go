@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // record is one article read from an input, or why it could not be read.

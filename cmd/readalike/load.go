@@ -6,7 +6,7 @@ import (
 	"io"
 	"sync"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // loadOptions say how load writes: articles per write, concurrent writes,

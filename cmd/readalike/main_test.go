@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"readalike/recommend"
-	"readalike/vectorize"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // result is what one run of the command gave.

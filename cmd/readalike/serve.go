@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"readalike/httpapi"
-	"readalike/recommend"
-	"readalike/storage"
+	"github.com/readalike/readalike/httpapi"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/storage"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // queryFlags are the filters of similar and batch.

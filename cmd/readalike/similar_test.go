@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"readalike/recommend"
+	"github.com/readalike/readalike/recommend"
 )
 
 // ingestedCorpus ingests the test corpus into a new collection and returns

@@ -11,8 +11,8 @@ import (
 	"os"
 	"time"
 
-	"readalike/recommend"
-	"readalike/storage"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/storage"
 )
 
 // storeFlags are the flags of every command that opens a collection.

@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"time"
 
-	"readalike/benchmarks/corpus"
+	"github.com/readalike/readalike/benchmarks/corpus"
 )
 
 // Config is what the flags set.

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"readalike/benchmarks/corpus"
+	"github.com/readalike/readalike/benchmarks/corpus"
 )
 
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
