@@ -169,25 +169,24 @@ func httpEngine(b *testing.B, n int) (*recommend.Engine, []string, func()) {
 	} else if _, err := os.Stat(dir); err == nil {
 		build = false
 	}
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	e, err := recommend.Open(ctx, db, recommend.Options{RefitShare: -1}, nil)
+	col, err := storage.OpenCollection(ctx, dir, storage.Options{}, recommend.Options{RefitShare: -1}, nil)
 	if err != nil {
-		db.Close()
 		b.Fatal(err)
 	}
-	closeAll := func() { e.Close(); db.Close() }
+	e := col.Engine
+	closeAll := func() { col.Close() }
 	ids := make([]string, 0, n)
 	batch := make([]recommend.Article, 0, 1000)
 	flush := func() error {
 		if !build || len(batch) == 0 {
 			return nil
 		}
-		err := e.Upsert(ctx, batch...)
+		rs, err := e.Upsert(ctx, batch...)
 		batch = batch[:0]
+		if err == nil {
+			err = rs.Err()
+		}
 		return err
 	}
 	start := time.Now()

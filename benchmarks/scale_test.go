@@ -93,16 +93,12 @@ func buildCollection(n int) collection {
 		return collection{dir: dir, articles: arts} // reuse a built store
 	}
 	ctx := context.Background()
-	db, err := storage.Open(dir, storage.Options{})
+	col, err := storage.OpenCollection(ctx, dir, storage.Options{}, recommend.Options{RefitShare: -1}, nil)
 	if err != nil {
 		return collection{err: err}
 	}
-	defer db.Close()
-	e, err := recommend.Open(ctx, db, recommend.Options{RefitShare: -1}, nil)
-	if err != nil {
-		return collection{err: err}
-	}
-	defer e.Close()
+	defer col.Close()
+	e := col.Engine
 	start := time.Now()
 	if err := ingest(ctx, e, arts, 16, 256); err != nil {
 		return collection{err: err}
@@ -124,7 +120,11 @@ func ingest(ctx context.Context, e *recommend.Engine, arts []recommend.Article, 
 		go func() {
 			defer wg.Done()
 			for b := range next {
-				if err := e.Upsert(ctx, b...); err != nil {
+				rs, err := e.Upsert(ctx, b...)
+				if err == nil {
+					err = rs.Err()
+				}
+				if err != nil {
 					errs <- err
 					return
 				}
@@ -154,17 +154,12 @@ func ingest(ctx context.Context, e *recommend.Engine, arts []recommend.Article, 
 // start-up.
 func (c *collection) open(b *testing.B, opts recommend.Options) (*recommend.Engine, func()) {
 	b.Helper()
-	db, err := storage.Open(c.dir, storage.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	opts.RefitShare = -1
-	e, err := recommend.Open(context.Background(), db, opts, nil)
+	col, err := storage.OpenCollection(context.Background(), c.dir, storage.Options{}, opts, nil)
 	if err != nil {
-		db.Close()
 		b.Fatal(err)
 	}
-	return e, func() { e.Close(); db.Close() }
+	return col.Engine, func() { col.Close() }
 }
 
 // BenchmarkIngest reports the durable ingest rate measured while building
@@ -267,7 +262,7 @@ func BenchmarkSimilarText(b *testing.B) {
 		a := c.articles[(i*104729)%len(c.articles)]
 		i++
 		t := time.Now()
-		if _, err := e.SimilarText(ctx, a.Title, a.Body, "", recommend.Query{}); err != nil {
+		if _, err := e.SimilarText(ctx, recommend.Text{Title: a.Title, Body: a.Body}, recommend.Query{}); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t))
@@ -302,7 +297,7 @@ func BenchmarkBatch(b *testing.B) {
 			for b.Loop() {
 				var err error
 				st, err = e.Batch(context.Background(), recommend.BatchOptions{Exhaustive: mode.exhaustive},
-					func(string, []recommend.Match) error { return nil })
+					func(string, []recommend.Neighbor) error { return nil })
 				if err != nil {
 					b.Fatal(err)
 				}

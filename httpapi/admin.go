@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/readalike/readalike/recommend"
-	"github.com/readalike/readalike/vectorize"
 )
 
 // analyze answers POST /v1/analyze: every stage of the analysis of a text
@@ -22,25 +22,23 @@ func (s *Server) analyze(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Validate as an article (placeholder id): the same limits and
-	// language check the article would get.
-	a := recommend.Article{ID: "analyze"}
+	var t recommend.Text
 	for _, k := range sortedKeys(m) {
-		if err := analyzeMember(&a, k, m[k]); err != nil {
+		if err := analyzeMember(&t, k, m[k]); err != nil {
 			return err
 		}
 	}
-	if err := e.Validate(&a); err != nil {
-		return err
+	if strings.TrimSpace(t.Body) == "" {
+		return badRequest("body", "is required")
 	}
-	ins, err := e.Analyzer().Inspect(vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang}, e.Model())
+	ins, err := e.Inspect(t)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, ins)
 }
 
-func analyzeMember(a *recommend.Article, k string, v json.RawMessage) error {
+func analyzeMember(a *recommend.Text, k string, v json.RawMessage) error {
 	switch k {
 	case "title":
 		return decodeString(v, k, &a.Title)

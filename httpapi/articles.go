@@ -69,37 +69,38 @@ func createMode(c echo.Context) (bool, error) {
 	return false, badRequest("mode", "must be upsert or create")
 }
 
-// writeOne validates and writes one article: 201 when it is new, 200 when
-// it replaced one. The engine's Upsert does not say which it did, so Add
-// goes first and a replacement is analysed twice.
+// writeOne writes one article: 201 when it is new, 200 when it replaced
+// one, 409 in create mode when the id exists, 400 naming the field of a bad
+// article.
 func (s *Server) writeOne(c echo.Context, e *recommend.Engine, r record, create bool) error {
 	if r.err != nil {
 		return r.err
-	}
-	if err := e.Validate(&r.art); err != nil {
-		return err
 	}
 	ctx, err := writeContext(c)
 	if err != nil {
 		return err
 	}
-	status := http.StatusCreated
-	err = e.Add(ctx, r.art)
-	if errors.Is(err, recommend.ErrExists) && !create {
-		status, err = http.StatusOK, e.Upsert(ctx, r.art)
+	write := e.Upsert
+	if create {
+		write = e.Create
 	}
+	rs, err := write(ctx, r.art)
 	if err != nil {
 		return err
 	}
-	if status == http.StatusCreated {
-		c.Response().Header().Set(echo.HeaderLocation, "/v1/articles/"+url.PathEscape(r.art.ID))
+	switch res := rs[0]; res.Outcome {
+	case recommend.Refused:
+		return res.Err
+	case recommend.Created:
+		c.Response().Header().Set(echo.HeaderLocation, "/v1/articles/"+url.PathEscape(res.ID))
+		return c.JSON(http.StatusCreated, writeResult{Written: 1})
 	}
-	return c.JSON(status, writeResult{Written: 1})
+	return c.JSON(http.StatusOK, writeResult{Written: 1})
 }
 
-// writeBatch validates every record, writes the valid ones in one call and
-// answers the count written with the records refused: 200 when some were
-// written, 400 when none was.
+// writeBatch writes the articles of a batch in one call and answers the
+// count written with the records refused, each with its position: 200 when
+// some were written, 400 when none was.
 func (s *Server) writeBatch(c echo.Context, e *recommend.Engine, recs []record, create bool) error {
 	if len(recs) == 0 {
 		return badRequest("", "the body holds no articles")
@@ -108,21 +109,12 @@ func (s *Server) writeBatch(c echo.Context, e *recommend.Engine, recs []record, 
 		errs  []recordError
 		valid []recommend.Article
 		pos   []int // of valid[i] in recs
-		seen  = make(map[string]int, len(recs))
 	)
-	for i := range recs {
-		r := &recs[i]
-		if r.err == nil {
-			r.err = e.Validate(&r.art)
-		}
-		if j, dup := seen[r.art.ID]; r.err == nil && dup {
-			r.err = &recommend.FieldError{Field: "id", Message: fmt.Sprintf("repeats article %d of the batch", j)}
-		}
+	for i, r := range recs {
 		if r.err != nil {
 			errs = append(errs, recordErrorOf(i, r.art.ID, r.err))
 			continue
 		}
-		seen[r.art.ID] = i
 		valid, pos = append(valid, r.art), append(pos, i)
 	}
 	ctx, err := writeContext(c)
@@ -131,58 +123,25 @@ func (s *Server) writeBatch(c echo.Context, e *recommend.Engine, recs []record, 
 	}
 	write := e.Upsert
 	if create {
-		write = e.Add
-		if valid, pos, errs, err = refuseExisting(ctx, e, valid, pos, errs); err != nil {
+		write = e.Create
+	}
+	var rs recommend.WriteResults
+	if len(valid) > 0 {
+		if rs, err = write(ctx, valid...); err != nil {
 			return err
 		}
 	}
-	// The engine writes all or nothing and names the first article it
-	// refuses: refuse that one and write the rest. Everything the engine
-	// checks was checked above, so this loop turns again only for an id
-	// created meanwhile in create mode; maxRetries bounds the work a batch
-	// can cause.
-	for try := 0; len(valid) > 0; try++ {
-		err := write(ctx, valid...)
-		var be *recommend.BatchError
-		if err == nil {
-			break
+	for i, r := range rs {
+		if r.Outcome == recommend.Refused {
+			errs = append(errs, recordErrorOf(pos[i], r.ID, r.Err))
 		}
-		if !errors.As(err, &be) || be.Index < 0 || be.Index >= len(valid) || try == maxRetries {
-			return err
-		}
-		errs = append(errs, recordErrorOf(pos[be.Index], valid[be.Index].ID, be.Err))
-		valid, pos = slices.Delete(valid, be.Index, be.Index+1), slices.Delete(pos, be.Index, be.Index+1)
 	}
 	slices.SortFunc(errs, func(a, b recordError) int { return a.Index - b.Index })
-	if len(valid) == 0 {
+	if rs.Written() == 0 {
 		return &apiError{Status: http.StatusBadRequest, Code: "invalid", Records: errs,
 			Message: fmt.Sprintf("none of the %d articles was written", len(recs))}
 	}
-	return c.JSON(http.StatusOK, writeResult{Written: len(valid), Errors: errs})
-}
-
-// maxRetries is how many times writeBatch writes again without an article
-// the engine refused.
-const maxRetries = 8
-
-// refuseExisting moves the articles the collection has to the refused ones,
-// for create mode: one at a time through the engine's refusals would
-// analyse the batch again for each.
-func refuseExisting(ctx context.Context, e *recommend.Engine, valid []recommend.Article, pos []int, errs []recordError) ([]recommend.Article, []int, []recordError, error) {
-	keep := 0
-	for i, a := range valid {
-		_, err := e.Get(ctx, a.ID)
-		switch {
-		case err == nil:
-			errs = append(errs, recordError{Index: pos[i], ID: a.ID, Field: "id", Message: "already exists"})
-			continue
-		case !errors.Is(err, recommend.ErrNotFound):
-			return nil, nil, nil, err
-		}
-		valid[keep], pos[keep] = a, pos[i]
-		keep++
-	}
-	return valid[:keep], pos[:keep], errs, nil
+	return c.JSON(http.StatusOK, writeResult{Written: rs.Written(), Errors: errs})
 }
 
 // recordErrorOf describes why record i was refused.
@@ -199,6 +158,8 @@ func recordErrorOf(i int, id string, err error) recordError {
 		re.Field, re.Message = ae.Field, ae.Message
 	case errors.Is(err, recommend.ErrExists):
 		re.Field, re.Message = "id", "already exists"
+	case errors.Is(err, recommend.ErrNotFound):
+		re.Field, re.Message = "id", "not found"
 	}
 	return re
 }
@@ -246,7 +207,11 @@ func (s *Server) deleteArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := e.Delete(ctx, id); err != nil {
+	rs, err := e.Delete(ctx, id)
+	if err == nil {
+		err = rs[0].Err
+	}
+	if err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

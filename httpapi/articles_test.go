@@ -141,10 +141,10 @@ func TestPostBatch(t *testing.T) {
 	}
 	want := writeResult{Written: 2, Errors: []recordError{
 		{Index: 1, ID: "b-1", Field: "body", Message: "is required"},
-		{Index: 2, ID: "b-2", Field: "colour", Message: "is not a field of an article"},
-		{Index: 4, ID: "b-0", Field: "id", Message: "repeats article 0 of the batch"},
+		{Index: 2, ID: "b-2", Field: "colour", Message: "is not a field of an article (id, title, body, url, category, lang, published)"},
+		{Index: 4, ID: "b-0", Field: "id", Message: "repeats an id given earlier in this write"},
 		{Index: 5, Field: "id", Message: "is required"},
-		{Index: 6, Message: "an article must be a JSON object"},
+		{Index: 6, Message: "an article is not a JSON object"},
 		{Index: 7, ID: "b-7", Field: "words", Message: "is kept by the engine and cannot be set"},
 	}}
 	for _, tc := range []struct{ name, ct, body string }{
@@ -183,7 +183,7 @@ func TestPostBatchNoneValid(t *testing.T) {
 }
 
 func TestBodyAndBatchLimits(t *testing.T) {
-	env := newEnv(t, Options{MaxBodyBytes: 1000, MaxBatch: 3})
+	env := newEnv(t, Options{MaxRequestBytes: 1000, MaxBatch: 3})
 	big := fmt.Sprintf(`{"id": "big", "body": %q}`, strings.Repeat("word ", 300))
 	env.postJSON("/v1/articles", big).expectError(t, http.StatusRequestEntityTooLarge, "body_too_large", "")
 

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // Media types of request bodies.
@@ -118,19 +119,10 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 // The decoders below fill *dst from a member's raw value; null leaves it
 // alone. A value of the wrong type is a *recommend.FieldError naming field.
 
-func decodeString(raw json.RawMessage, field string, dst *string) error {
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return &recommend.FieldError{Field: field, Message: "must be a string"}
-	}
-	return nil
-}
-
-func decodeStrings(raw json.RawMessage, field string, dst *[]string) error {
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return &recommend.FieldError{Field: field, Message: "must be an array of strings"}
-	}
-	return nil
-}
+var (
+	decodeString  = articleio.DecodeString  // invalid UTF-8 refused, never replaced
+	decodeStrings = articleio.DecodeStrings // likewise
+)
 
 func decodeBool(raw json.RawMessage, field string, dst *bool) error {
 	if err := json.Unmarshal(raw, dst); err != nil {
@@ -161,22 +153,12 @@ func kError(maxK int) error {
 	return &recommend.FieldError{Field: "k", Message: fmt.Sprintf("must be an integer from 1 to %d", maxK)}
 }
 
-// parseTime reads an RFC 3339 time or a date YYYY-MM-DD (midnight UTC; the
-// end of that day when endOfDay, so that "to" includes the whole day). ""
-// is the zero time.
-func parseTime(field, s string, endOfDay bool) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
+// parseBound reads the bound of a date range as the whole of readalike
+// does (articleio.ParseBound): a date alone as "to" includes that day.
+func parseBound(field, s string, end bool) (time.Time, error) {
+	t, err := articleio.ParseBound(s, end)
 	if err != nil {
-		return time.Time{}, &recommend.FieldError{Field: field, Message: "must be an RFC 3339 time or a date YYYY-MM-DD"}
-	}
-	if endOfDay {
-		t = t.Add(24*time.Hour - time.Nanosecond)
+		return time.Time{}, &recommend.FieldError{Field: field, Message: err.Error()}
 	}
 	return t, nil
 }

@@ -107,11 +107,11 @@ func (s *Server) classify(err error, c echo.Context) *apiError {
 	case errors.As(err, &mbe):
 		return bodyTooLarge(mbe.Limit)
 	case errors.As(err, &fe):
-		return fieldError(err, fe)
+		return fieldError(fe)
 	case errors.Is(err, recommend.ErrNotFound):
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	case errors.Is(err, recommend.ErrExists):
-		return &apiError{Status: http.StatusConflict, Code: "exists", Message: existsMessage(err)}
+		return &apiError{Status: http.StatusConflict, Code: "exists", Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "timeout",
 			Message: "the request ran out of time", Err: err}
@@ -123,24 +123,9 @@ func (s *Server) classify(err error, c echo.Context) *apiError {
 	return &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error", Err: err}
 }
 
-// fieldError answers a *recommend.FieldError, with the article's position
-// when a *recommend.BatchError wraps it.
-func fieldError(err error, fe *recommend.FieldError) *apiError {
-	msg := fe.Field + " " + fe.Message
-	var be *recommend.BatchError
-	if errors.As(err, &be) {
-		msg = fmt.Sprintf("article %d: %s", be.Index, msg)
-	}
-	return &apiError{Status: http.StatusBadRequest, Code: "invalid", Field: fe.Field, Message: msg}
-}
-
-// existsMessage says which id exists, without the engine's wrapping.
-func existsMessage(err error) string {
-	var be *recommend.BatchError
-	if errors.As(err, &be) && be.ID != "" {
-		return fmt.Sprintf("article %q already exists", be.ID)
-	}
-	return "the article already exists"
+// fieldError answers a *recommend.FieldError.
+func fieldError(fe *recommend.FieldError) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "invalid", Field: fe.Field, Message: fe.Field + " " + fe.Message}
 }
 
 // httpError answers echo's own errors: no route, wrong method and the like.

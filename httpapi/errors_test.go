@@ -26,9 +26,9 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		{"field", &recommend.FieldError{Field: "title", Message: "is too long"}, 400, "invalid", "title"},
 		{"wrapped field", fmt.Errorf("decode: %w", &recommend.FieldError{Field: "k", Message: "bad"}), 400, "invalid", "k"},
-		{"batch", &recommend.BatchError{Index: 3, ID: "x", Err: &recommend.FieldError{Field: "url", Message: "bad"}}, 400, "invalid", "url"},
+		{"wrapped twice", fmt.Errorf("article 3: %w", fmt.Errorf("x: %w", &recommend.FieldError{Field: "url", Message: "bad"})), 400, "invalid", "url"},
 		{"not found", fmt.Errorf("article %q: %w", "x", recommend.ErrNotFound), 404, "not_found", ""},
-		{"exists", &recommend.BatchError{Index: 0, ID: "x", Err: fmt.Errorf("article: %w", recommend.ErrExists)}, 409, "exists", ""},
+		{"exists", fmt.Errorf("article %q: %w", "x", recommend.ErrExists), 409, "exists", ""},
 		{"echo error", echo.NewHTTPError(http.StatusUnsupportedMediaType, "Nope"), 415, "unsupported_media_type", ""},
 		{"wrapped echo error", fmt.Errorf("bind: %w", echo.NewHTTPError(http.StatusRequestEntityTooLarge)), 413, "body_too_large", ""},
 		{"max bytes", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 10}), 413, "body_too_large", ""},

@@ -27,7 +27,7 @@ func FuzzPostArticles(f *testing.F) {
 		f.Add([]byte(seed), false)
 		f.Add([]byte(seed), true)
 	}
-	env := newEnv(f, Options{RateLimit: -1, MaxBatch: 50, MaxBodyBytes: 64 << 10})
+	env := newEnv(f, Options{RateLimit: -1, MaxBatch: 50, MaxRequestBytes: 64 << 10})
 	h := env.srv.Handler()
 	f.Fuzz(func(t *testing.T, body []byte, nd bool) {
 		req := httptest.NewRequest(http.MethodPost, "/v1/articles", bytes.NewReader(body))

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // record is one article of a request body, or why it could not be read.
@@ -96,7 +98,7 @@ func (s *Server) readArray(dec *json.Decoder) ([]record, error) {
 // readNDJSON reads one article per line; blank lines are skipped.
 func (s *Server) readNDJSON(body io.Reader) ([]record, error) {
 	sc := bufio.NewScanner(body)
-	sc.Buffer(make([]byte, 0, 64<<10), int(s.opts.MaxBodyBytes)+1)
+	sc.Buffer(make([]byte, 0, 64<<10), int(s.opts.MaxRequestBytes)+1)
 	var recs []record
 	for sc.Scan() {
 		line := bytes.TrimSpace(sc.Bytes())
@@ -120,46 +122,13 @@ func (s *Server) batchTooLarge() error {
 		Message: fmt.Sprintf("more than %d articles in one request", s.opts.MaxBatch)}
 }
 
-// decodeArticle reads one article object. Members it does not know, and
+// decodeArticle reads one article object: members it does not know, and
 // those the engine keeps, are a *recommend.FieldError naming the member.
 func decodeArticle(raw json.RawMessage) (recommend.Article, error) {
-	var a recommend.Article
-	m, err := object(raw, "an article")
-	if err != nil {
-		return a, err
+	a, _, err := articleio.DecodeArticle(raw, articleio.Strict)
+	var fe *recommend.FieldError
+	if err != nil && !errors.As(err, &fe) {
+		return a, badRequest("", "an article is %s", err)
 	}
-	if raw, ok := m["id"]; ok { // first, so later errors can name the article
-		if err := decodeString(raw, "id", &a.ID); err != nil {
-			return a, err
-		}
-	}
-	for _, k := range sortedKeys(m) {
-		v := m[k]
-		switch k {
-		case "id":
-		case "title":
-			err = decodeString(v, k, &a.Title)
-		case "body":
-			err = decodeString(v, k, &a.Body)
-		case "url":
-			err = decodeString(v, k, &a.URL)
-		case "category":
-			err = decodeString(v, k, &a.Category)
-		case "lang":
-			err = decodeString(v, k, &a.Lang)
-		case "published":
-			var p string
-			if err = decodeString(v, k, &p); err == nil {
-				a.Published, err = parseTime(k, p, false)
-			}
-		case "created", "updated", "read_count", "last_read", "words":
-			err = &recommend.FieldError{Field: k, Message: "is kept by the engine and cannot be set"}
-		default:
-			err = &recommend.FieldError{Field: k, Message: "is not a field of an article"}
-		}
-		if err != nil {
-			return a, err
-		}
-	}
-	return a, nil
+	return a, err
 }

@@ -115,17 +115,17 @@ func (s *Server) rateLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// limitBody refuses a body longer than Options.MaxBodyBytes: at once when
+// limitBody refuses a body longer than Options.MaxRequestBytes: at once when
 // Content-Length says so, else when reading reaches the limit, which the
 // error handler answers with 413.
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.ContentLength > s.opts.MaxBodyBytes {
-			return bodyTooLarge(s.opts.MaxBodyBytes)
+		if req.ContentLength > s.opts.MaxRequestBytes {
+			return bodyTooLarge(s.opts.MaxRequestBytes)
 		}
 		if req.Body != nil && req.Body != http.NoBody {
-			req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, s.opts.MaxBodyBytes)
+			req.Body = http.MaxBytesReader(c.Response().Writer, req.Body, s.opts.MaxRequestBytes)
 		}
 		return next(c)
 	}

@@ -20,13 +20,13 @@ import (
 
 // Defaults of Options, used where a field is zero.
 const (
-	DefaultMaxBodyBytes = 8 << 20 // bytes of a request body
-	DefaultMaxBatch     = 1000    // articles of one POST, ids of one history
-	DefaultMaxK         = 100     // neighbours a query may ask for
-	DefaultTimeout      = 10 * time.Second
-	DefaultRefitTimeout = 10 * time.Minute
-	DefaultRateLimit    = 1000                 // requests per second per client IP
-	DefaultRateBurst    = 2 * DefaultRateLimit // twice the rate, whatever the rate
+	DefaultMaxRequestBytes = 8 << 20 // bytes of a request body
+	DefaultMaxBatch        = 1000    // articles of one POST, ids of one history
+	DefaultMaxK            = 100     // neighbours a query may ask for
+	DefaultTimeout         = 10 * time.Second
+	DefaultRefitTimeout    = 10 * time.Minute
+	DefaultRateLimit       = 1000                 // requests per second per client IP
+	DefaultRateBurst       = 2 * DefaultRateLimit // twice the rate, whatever the rate
 )
 
 // Options configure a Server. The zero value works: no API key, the limits
@@ -41,9 +41,9 @@ type Options struct {
 	// open.
 	APIKey string
 
-	// MaxBodyBytes bounds a request body; more is refused with 413.
-	// 0 = DefaultMaxBodyBytes.
-	MaxBodyBytes int64
+	// MaxRequestBytes bounds a request body; more is refused with 413.
+	// 0 = DefaultMaxRequestBytes.
+	MaxRequestBytes int64
 
 	// MaxBatch bounds the articles of one POST /v1/articles (more is
 	// refused with 413, code "batch_too_large") and the ids of one reading
@@ -85,8 +85,8 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = DefaultMaxBodyBytes
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = DefaultMaxBatch

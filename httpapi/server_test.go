@@ -54,20 +54,16 @@ func newLoadingEnv(t testing.TB, opts Options) *testEnv {
 func (env *testEnv) setEngine() {
 	t := env.t
 	t.Helper()
-	db, err := storage.Open(t.TempDir(), storage.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
 	ctx := context.Background()
-	e, err := recommend.Open(ctx, db, recommend.Options{RefitShare: -1}, nil)
+	col, err := storage.OpenCollection(ctx, t.TempDir(), storage.Options{}, recommend.Options{RefitShare: -1}, nil)
 	if err != nil {
-		t.Fatalf("open engine: %v", err)
+		t.Fatalf("open collection: %v", err)
 	}
-	t.Cleanup(func() { e.Close() })
+	t.Cleanup(func() { col.Close() })
+	e := col.Engine
 	env.arts = fixture(t)
-	if err := e.Upsert(ctx, env.arts...); err != nil {
-		t.Fatalf("load fixture: %v", err)
+	if rs, err := e.Upsert(ctx, env.arts...); err != nil || rs.Err() != nil {
+		t.Fatalf("load fixture: %v %v", err, rs.Err())
 	}
 	if _, err := e.Refit(ctx); err != nil {
 		t.Fatalf("refit: %v", err)

@@ -19,17 +19,17 @@ import (
 // GET /v1/articles/{id}/similar only. A Match leaves out url, category and
 // published when the article has none.
 type similarResponse struct {
-	ID         string            `json:"id,omitempty"`
-	Generation uint64            `json:"generation"`
-	Similar    []recommend.Match `json:"similar"`
+	ID         string               `json:"id,omitempty"`
+	Generation uint64               `json:"generation"`
+	Neighbors  []recommend.Neighbor `json:"neighbors"`
 }
 
 func newSimilarResponse(id string, res recommend.Result) similarResponse {
-	ms := res.Matches
-	if ms == nil {
-		ms = []recommend.Match{}
+	ns := res.Neighbors
+	if ns == nil {
+		ns = []recommend.Neighbor{}
 	}
-	return similarResponse{ID: id, Generation: res.Generation, Similar: ms}
+	return similarResponse{ID: id, Generation: res.Generation, Neighbors: ns}
 }
 
 // similarByID answers GET /v1/articles/{id}/similar.
@@ -102,9 +102,9 @@ func (s *Server) queryParam(q *recommend.Query, name, val string) error {
 			return kError(s.opts.MaxK)
 		}
 	case "from":
-		q.From, err = parseTime(name, val, false)
+		q.From, err = parseBound(name, val, false)
 	case "to":
-		q.To, err = parseTime(name, val, true)
+		q.To, err = parseBound(name, val, true)
 	case "dedup":
 		dedup, perr := strconv.ParseBool(val)
 		if perr != nil {
@@ -167,7 +167,7 @@ func (s *Server) similarByBody(c echo.Context) error {
 	if r.history != nil {
 		res, err = e.SimilarHistory(ctx, r.history, r.q)
 	} else {
-		res, err = e.SimilarText(ctx, r.title, r.body, r.lang, r.q)
+		res, err = e.SimilarText(ctx, recommend.Text{Title: r.title, Body: r.body, Lang: r.lang}, r.q)
 	}
 	if err != nil {
 		return err
@@ -233,9 +233,9 @@ func (s *Server) similarMember(r *similarRequest, k string, v json.RawMessage) e
 		}
 		var err error
 		if k == "from" {
-			r.q.From, err = parseTime(k, t, false)
+			r.q.From, err = parseBound(k, t, false)
 		} else {
-			r.q.To, err = parseTime(k, t, true)
+			r.q.To, err = parseBound(k, t, true)
 		}
 		return err
 	case "dedup":

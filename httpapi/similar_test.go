@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,167 +10,30 @@ import (
 	"time"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 	"github.com/readalike/readalike/vectorize"
 )
 
-// bruteForce scores every article of the fixture from scratch: term counts
-// from the engine's analyzer, then TF-IDF as DESIGN.md states it (smooth
-// idf, the default tf, L2 norm) in float64, and the cosine with each
-// article.
-type bruteForce struct {
-	an   *vectorize.Analyzer
-	n    int
-	df   map[string]int
-	arts map[string]recommend.Article
-	vecs map[string]map[string]float64
-}
-
-func newBruteForce(t *testing.T, an *vectorize.Analyzer, arts []recommend.Article) *bruteForce {
+// reference is the brute-force reference over the fixture, fitted from
+// scratch as the refit that setEngine runs does.
+func reference(t *testing.T, env *testEnv) *recommendtest.Reference {
 	t.Helper()
-	bf := &bruteForce{an: an, n: len(arts), df: map[string]int{}, arts: map[string]recommend.Article{}, vecs: map[string]map[string]float64{}}
-	counts := map[string]vectorize.Counts{}
-	for _, a := range arts {
-		c := bf.counts(t, a.Title, a.Body, a.Lang)
-		counts[a.ID] = c
-		bf.arts[a.ID] = a
-		for _, tc := range c {
-			bf.df[tc.Term]++
-		}
-	}
-	for id, c := range counts {
-		bf.vecs[id] = bf.weigh(c)
-	}
-	return bf
-}
-
-func (bf *bruteForce) counts(t *testing.T, title, body, lang string) vectorize.Counts {
-	t.Helper()
-	res, err := bf.an.Analyze(vectorize.Document{Title: title, Body: body, Lang: lang})
+	ref, err := recommendtest.Fit(env.engine.Analyzer(), vectorize.ModelOptions{}, 0, env.arts)
 	if err != nil {
-		t.Fatalf("analyze: %v", err)
+		t.Fatal(err)
 	}
-	return res.Counts
+	return ref
 }
 
-func (bf *bruteForce) weigh(c vectorize.Counts) map[string]float64 {
-	w := map[string]float64{}
-	var norm float64
-	for _, tc := range c {
-		df := max(bf.df[tc.Term], 1) // a term no article has weighs as df 1
-		tf := float64(tc.Count)
-		if vectorize.DefaultTF == vectorize.TFSublinear {
-			tf = 1 + math.Log(tf)
-		}
-		w[tc.Term] = tf * (math.Log(float64(1+bf.n)/float64(1+df)) + 1)
-		norm += w[tc.Term] * w[tc.Term]
-	}
-	for t := range w {
-		w[t] /= math.Sqrt(norm)
-	}
-	return w
-}
-
-// history is the normalised sum of the vectors of ids.
-func (bf *bruteForce) history(ids []string) map[string]float64 {
-	sum := map[string]float64{}
-	for _, id := range ids {
-		for t, w := range bf.vecs[id] {
-			sum[t] += w
-		}
-	}
-	var norm float64
-	for _, w := range sum {
-		norm += w * w
-	}
-	for t := range sum {
-		sum[t] /= math.Sqrt(norm)
-	}
-	return sum
-}
-
-// similar answers q for the query vector v, leaving out the ids in skip.
-func (bf *bruteForce) similar(v map[string]float64, q recommend.Query, skip ...string) []recommend.Match {
-	dedup := recommend.DefaultDedup
-	if q.NoDedup {
-		dedup = math.Inf(1)
-	}
-	var out []recommend.Match
-	for id, a := range bf.arts {
-		if slices.Contains(skip, id) || slices.Contains(q.Exclude, id) ||
-			len(q.Categories) > 0 && !slices.Contains(q.Categories, a.Category) ||
-			!q.From.IsZero() && (a.Published.IsZero() || a.Published.Before(q.From)) ||
-			!q.To.IsZero() && (a.Published.IsZero() || a.Published.After(q.To)) {
-			continue
-		}
-		var s float64
-		for t, w := range v {
-			s += w * bf.vecs[id][t]
-		}
-		if s <= 0 || s < q.MinScore || s >= dedup {
-			continue
-		}
-		out = append(out, recommend.Match{ID: id, Title: a.Title, Score: s, URL: a.URL, Category: a.Category, Published: a.Published})
-	}
-	slices.SortFunc(out, func(a, b recommend.Match) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	k := q.K
-	if k == 0 {
-		k = recommend.DefaultK
-	}
-	// One story is offered once: a match that is a near-duplicate of a
-	// better one is left out.
-	var kept []recommend.Match
-	for _, m := range out {
-		if len(kept) == k {
-			break
-		}
-		if !slices.ContainsFunc(kept, func(y recommend.Match) bool {
-			var c float64
-			for t, w := range bf.vecs[m.ID] {
-				c += w * bf.vecs[y.ID][t]
-			}
-			return c >= dedup
-		}) {
-			kept = append(kept, m)
-		}
-	}
-	return kept
-}
-
-// checkMatches compares ids, scores (to 1e-6) and the fields shown.
-func checkMatches(t *testing.T, what string, got, want []recommend.Match) {
+// checkNeighbors compares ids, scores (to 1e-6) and the fields shown.
+func checkNeighbors(t *testing.T, what string, got, want []recommend.Neighbor) {
 	t.Helper()
-	brief := func(ms []recommend.Match) string {
-		var b strings.Builder
-		for _, m := range ms {
-			fmt.Fprintf(&b, " %s:%.7f", m.ID, m.Score)
-		}
-		return b.String()
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d matches, want %d\ngot %s\nwant%s", what, len(got), len(want), brief(got), brief(want))
-	}
-	for i := range got {
-		g, w := got[i], want[i]
-		if g.ID != w.ID || math.Abs(g.Score-w.Score) > 1e-6 {
-			t.Fatalf("%s: rank %d: got %s %.9f, want %s %.9f\ngot %s\nwant%s", what, i, g.ID, g.Score, w.ID, w.Score, brief(got), brief(want))
-		}
-		if g.Title != w.Title || g.URL != w.URL || g.Category != w.Category || !g.Published.Equal(w.Published) {
-			t.Fatalf("%s: rank %d: got %+v, want %+v", what, i, g, w)
-		}
-	}
+	recommendtest.CheckNeighbors(t, what, got, want, true)
 }
 
 func TestSimilarByIDMatchesBruteForce(t *testing.T) {
 	env := newEnv(t, Options{})
-	bf := newBruteForce(t, env.engine.Analyzer(), env.arts)
+	ref := reference(t, env)
 	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
 	for _, tc := range []struct {
 		id, params string
@@ -195,35 +57,32 @@ func TestSimilarByIDMatchesBruteForce(t *testing.T) {
 			r.expectStatus(t, http.StatusOK)
 			var got similarResponse
 			r.decode(t, &got)
-			if got.ID != tc.id || got.Generation != 2 || got.Similar == nil {
-				t.Fatalf("got id %q generation %d similar %v, want %q 2 and a list", got.ID, got.Generation, got.Similar, tc.id)
+			if got.ID != tc.id || got.Generation != 2 || got.Neighbors == nil {
+				t.Fatalf("got id %q generation %d similar %v, want %q 2 and a list", got.ID, got.Generation, got.Neighbors, tc.id)
 			}
-			checkMatches(t, tc.params, got.Similar, bf.similar(bf.vecs[tc.id], tc.q, tc.id))
+			checkNeighbors(t, tc.params, got.Neighbors, ref.SimilarID(tc.id, tc.q))
 		})
 	}
 }
 
 func TestSimilarDedupDropsNearDuplicate(t *testing.T) {
 	env := newEnv(t, Options{})
-	bf := newBruteForce(t, env.engine.Analyzer(), env.arts)
-	var s float64
-	for term, w := range bf.vecs["cup-01"] {
-		s += w * bf.vecs["cup-02"][term]
-	}
+	ref := reference(t, env)
+	s := recommendtest.Dot(ref.Vecs["cup-01"], ref.Vecs["cup-02"])
 	if s < recommend.DefaultDedup {
 		t.Skipf("cup-01 and cup-02 score %.3f, not near-duplicates under this analyzer", s)
 	}
 	var on, off similarResponse
 	env.get("/v1/articles/cup-01/similar").decode(t, &on)
 	env.get("/v1/articles/cup-01/similar?dedup=false").decode(t, &off)
-	ids := func(ms []recommend.Match) (out []string) {
+	ids := func(ms []recommend.Neighbor) (out []string) {
 		for _, m := range ms {
 			out = append(out, m.ID)
 		}
 		return out
 	}
-	if slices.Contains(ids(on.Similar), "cup-02") || !slices.Contains(ids(off.Similar), "cup-02") {
-		t.Errorf("dedup: got %v with it, %v without it; want cup-02 only without", ids(on.Similar), ids(off.Similar))
+	if slices.Contains(ids(on.Neighbors), "cup-02") || !slices.Contains(ids(off.Neighbors), "cup-02") {
+		t.Errorf("dedup: got %v with it, %v without it; want cup-02 only without", ids(on.Neighbors), ids(off.Neighbors))
 	}
 }
 
@@ -231,11 +90,11 @@ func TestSimilarJSONShape(t *testing.T) {
 	env := newEnv(t, Options{})
 	r := env.get("/v1/articles/moon-02/similar?k=20&dedup=false")
 	var raw struct {
-		Similar []map[string]any `json:"similar"`
+		Neighbors []map[string]any `json:"neighbors"`
 	}
 	r.decode(t, &raw)
 	sawBare := false
-	for _, m := range raw.Similar {
+	for _, m := range raw.Neighbors {
 		if _, ok := m["score"].(float64); !ok {
 			t.Errorf("score is not a JSON number: %v", m)
 		}
@@ -288,7 +147,7 @@ func TestSimilarByIDErrors(t *testing.T) {
 
 func TestSimilarText(t *testing.T) {
 	env := newEnv(t, Options{})
-	bf := newBruteForce(t, env.engine.Analyzer(), env.arts)
+	ref := reference(t, env)
 	title, body := "Ice on the moon", "Scientists say water ice in lunar craters near the south pole could help astronauts. Interest rates rose."
 	for _, tc := range []struct {
 		extra string
@@ -308,21 +167,24 @@ func TestSimilarText(t *testing.T) {
 			if got.Generation != 2 || strings.Contains(string(r.body), `"id":""`) {
 				t.Errorf("got %s", r.body)
 			}
-			want := bf.similar(bf.weigh(bf.counts(t, title, body, "en")), tc.q)
-			checkMatches(t, "text"+tc.extra, got.Similar, want)
+			v, err := ref.Text(env.engine.Analyzer(), recommend.Text{Title: title, Body: body, Lang: "en"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkNeighbors(t, "text"+tc.extra, got.Neighbors, ref.Similar(v, tc.q))
 		})
 	}
 }
 
 func TestSimilarHistory(t *testing.T) {
 	env := newEnv(t, Options{})
-	bf := newBruteForce(t, env.engine.Analyzer(), env.arts)
+	ref := reference(t, env)
 	history := []string{"moon-01", "rates-02", "not-there"}
 	r := env.postJSON("/v1/similar", `{"history": ["moon-01", "rates-02", "not-there"], "k": 20, "dedup": false}`)
 	r.expectStatus(t, http.StatusOK)
 	var got similarResponse
 	r.decode(t, &got)
-	checkMatches(t, "history", got.Similar, bf.similar(bf.history(history), recommend.Query{K: 20, NoDedup: true}, history...))
+	checkNeighbors(t, "history", got.Neighbors, ref.Similar(ref.History(history), recommend.Query{K: 20, NoDedup: true}, history...))
 
 	env.postJSON("/v1/similar", `{"history": ["nope", "nada"]}`).expectError(t, 404, "not_found", "")
 }

@@ -29,3 +29,11 @@ type Article struct {
 	LastRead  time.Time `json:"last_read,omitzero"`
 	Words     int       `json:"words"`
 }
+
+// Text is a text to search with that need not be an article of the
+// collection: analysed as an article in language Lang ("" = English).
+type Text struct {
+	Title string `json:"title"`
+	Body  string `json:"body"`
+	Lang  string `json:"lang,omitempty"`
+}

@@ -69,6 +69,7 @@ func (o Options) withDefaults() Options {
 // aside and swaps it in.
 type Engine struct {
 	store      Store
+	lists      NeighborStore // store, when it keeps neighbor lists; else nil
 	opts       Options
 	analyzer   *vectorize.Analyzer
 	dict       *vectorize.Dictionary
@@ -116,6 +117,7 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 		dict:     vectorize.NewDictionary(),
 		log:      opts.Logger,
 	}
+	e.lists, _ = store.(NeighborStore)
 	e.searchers.New = func() any { return new(searcher) }
 	e.settingsID = fingerprint(e.settings())
 	gen, err := store.Generation(ctx)

@@ -1,4 +1,4 @@
-package recommend
+package recommend_test
 
 import (
 	"context"
@@ -6,108 +6,72 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"math/rand/v2"
-	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 	"github.com/readalike/readalike/vectorize"
 )
 
-// corpus makes random articles from a Zipfian vocabulary with topic words,
-// so neighbours are neither all alike nor all unrelated.
-type corpus struct {
-	r     *rand.Rand
-	vocab []string
-	zipf  *rand.Zipf
-	next  int
+// TestMemoryStore holds MemoryStore to the Store contract.
+func TestMemoryStore(t *testing.T) {
+	recommendtest.TestStore(t, func(t *testing.T) recommend.Store { return recommend.NewMemoryStore() })
 }
 
-func newCorpus(seed uint64, vocab int) *corpus {
-	r := rand.New(rand.NewPCG(seed, 7))
-	c := &corpus{r: r, zipf: rand.NewZipf(r, 1.1, 2, uint64(vocab-1))}
-	syl := []string{"ka", "lo", "mi", "ne", "pu", "ra", "si", "to", "vu", "ze", "bri", "dan", "gor", "hul"}
-	seen := map[string]bool{}
-	for len(c.vocab) < vocab {
-		w := syl[r.IntN(len(syl))] + syl[r.IntN(len(syl))] + syl[r.IntN(len(syl))]
-		if !seen[w] {
-			seen[w] = true
-			c.vocab = append(c.vocab, w)
+// mustWrite returns a function that fails t unless a write succeeded for
+// every article: mustWrite(t)(e.Upsert(ctx, a)).
+func mustWrite(t testing.TB) func(recommend.WriteResults, error) recommend.WriteResults {
+	return func(rs recommend.WriteResults, err error) recommend.WriteResults {
+		t.Helper()
+		if err == nil {
+			err = rs.Err()
 		}
-	}
-	return c
-}
-
-func (c *corpus) text(words int) string {
-	topic := c.r.IntN(len(c.vocab))
-	ws := make([]string, words)
-	for i := range ws {
-		if c.r.IntN(3) == 0 {
-			ws[i] = c.vocab[(topic+c.r.IntN(12))%len(c.vocab)]
-		} else {
-			ws[i] = c.vocab[c.zipf.Uint64()]
+		if err != nil {
+			t.Fatal(err)
 		}
+		return rs
 	}
-	return strings.Join(ws, " ")
 }
 
-var categories = []string{"business", "sport", "tech", "politics"}
-
-func (c *corpus) article(id string) Article {
-	a := Article{ID: id, Title: c.text(1 + c.r.IntN(5)), Body: c.text(5 + c.r.IntN(60))}
-	if c.r.IntN(5) > 0 {
-		a.Category = categories[c.r.IntN(len(categories))]
+// writeErr returns the error of a write, or of its first refused article.
+func writeErr(rs recommend.WriteResults, err error) error {
+	if err != nil {
+		return err
 	}
-	if c.r.IntN(4) > 0 {
-		a.Published = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(c.r.IntN(365*24)) * time.Hour)
-	}
-	if c.r.IntN(10) == 0 {
-		a.Body = a.Body + "\n\n" + a.Body // a repeated body changes nothing
-	}
-	return a
+	return rs.Err()
 }
 
-func (c *corpus) newArticle() Article {
-	c.next++
-	return c.article(fmt.Sprintf("doc-%04d", c.next))
+// liveIDs returns the ids the store holds, sorted.
+func liveIDs(t testing.TB, s recommend.Store) []string {
+	t.Helper()
+	var ids []string
+	err := s.Scan(context.Background(), false, func(a *recommend.Article, _ vectorize.Counts) error {
+		ids = append(ids, a.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
 
-func (c *corpus) query(live []string) Query {
-	var q Query
-	q.K = c.r.IntN(11)
-	if c.r.IntN(3) == 0 {
-		q.Categories = []string{categories[c.r.IntN(len(categories))]}
-		if c.r.IntN(2) == 0 {
-			q.Categories = append(q.Categories, categories[c.r.IntN(len(categories))], "nobody-has-this")
-		}
+// reference returns the brute-force reference of the store's collection,
+// weighted with its current generation as an engine with options o does.
+func reference(t testing.TB, s recommend.Store, o recommend.Options) *recommendtest.Reference {
+	t.Helper()
+	r, err := recommendtest.FromStore(context.Background(), s, o)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if c.r.IntN(5) == 0 {
-		q.From = time.Date(2025, time.Month(1+c.r.IntN(6)), 1, 0, 0, 0, 0, time.UTC)
-		if c.r.IntN(2) == 0 {
-			q.To = q.From.Add(time.Duration(30+c.r.IntN(150)) * 24 * time.Hour)
-		}
-	}
-	if c.r.IntN(5) == 0 && len(live) > 0 {
-		for range 1 + c.r.IntN(5) {
-			q.Exclude = append(q.Exclude, live[c.r.IntN(len(live))])
-		}
-	}
-	q.NoDedup = c.r.IntN(3) == 0
-	if c.r.IntN(5) == 0 {
-		q.MinScore = c.r.Float64() * 0.3
-	}
-	return q
-}
-
-func liveIDs(s *memStore) []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Sorted(maps.Keys(s.articles))
+	return r
 }
 
 // TestEngineMatchesReference runs random adds, upserts, deletes, refits and
-// queries, and checks every answer against the brute-force reference.
+// queries by id, text and history, and checks every answer against the
+// brute-force reference.
 func TestEngineMatchesReference(t *testing.T) {
 	ops := 400
 	if testing.Short() {
@@ -116,75 +80,80 @@ func TestEngineMatchesReference(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			ctx := context.Background()
-			c := newCorpus(seed, 300+int(seed)*200)
-			ms := newMemStore()
-			opts := Options{RefitShare: -1, Dedup: 0.8, Model: modelOptions(seed)}
-			e, err := Open(ctx, ms, opts, nil)
+			c := recommendtest.NewCorpus(seed, 300+int(seed)*200)
+			ms := recommend.NewMemoryStore()
+			opts := recommend.Options{RefitShare: -1, Dedup: 0.8, Model: modelOptions(seed)}
+			e, err := recommend.Open(ctx, ms, opts, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer e.Close()
 			queries := 0
 			for op := range ops {
-				live := liveIDs(ms)
-				switch r := c.r.IntN(100); {
+				live := liveIDs(t, ms)
+				switch r := c.R.IntN(100); {
 				case r < 30 || len(live) < 5:
-					batch := make([]Article, 1+c.r.IntN(6))
-					for i := range batch {
-						batch[i] = c.newArticle()
-					}
-					if err := e.Add(ctx, batch...); err != nil {
-						t.Fatalf("op %d: add: %v", op, err)
+					rs := mustWrite(t)(e.Create(ctx, c.Articles(1+c.R.IntN(6))...))
+					for _, r := range rs {
+						if r.Outcome != recommend.Created {
+							t.Fatalf("op %d: create %s: %v", op, r.ID, r.Outcome)
+						}
 					}
 				case r < 40:
-					a := c.article(live[c.r.IntN(len(live))])
-					if err := e.Upsert(ctx, a); err != nil {
-						t.Fatalf("op %d: upsert: %v", op, err)
+					rs := mustWrite(t)(e.Upsert(ctx, c.Article(live[c.R.IntN(len(live))])))
+					if rs[0].Outcome != recommend.Replaced {
+						t.Fatalf("op %d: upsert of an existing id: %v", op, rs[0].Outcome)
 					}
 				case r < 48:
-					if err := e.Delete(ctx, live[c.r.IntN(len(live))]); err != nil {
-						t.Fatalf("op %d: delete: %v", op, err)
-					}
+					mustWrite(t)(e.Delete(ctx, live[c.R.IntN(len(live))]))
 				case r < 53:
-					gen, err := e.Refit(ctx)
-					if err != nil {
+					if _, err := e.Refit(ctx); err != nil {
 						t.Fatalf("op %d: refit: %v", op, err)
 					}
-					checkFromScratch(t, ms, gen)
+					checkFromScratch(t, ms)
 				default:
 					queries++
-					q := c.query(live)
+					q := c.Query(live)
+					ref := reference(t, ms, opts)
 					gen := e.Stats().Generation
-					ref := newReference(ms.generation(gen), opts.Model.WithDefaults().TF == vectorize.TFSublinear, ms)
-					if c.r.IntN(4) == 0 {
-						title, body := c.text(3), c.text(20)
-						res, err := e.SimilarText(ctx, title, body, "", q)
-						if err != nil {
-							t.Fatalf("op %d: similar text: %v", op, err)
+					var (
+						res  recommend.Result
+						want []recommend.Neighbor
+						what string
+					)
+					switch c.R.IntN(5) {
+					case 0:
+						text := recommend.Text{Title: c.Text(3), Body: c.Text(20)}
+						res, err = e.SimilarText(ctx, text, q)
+						v, aerr := ref.Text(e.Analyzer(), text)
+						if aerr != nil {
+							t.Fatal(aerr)
 						}
-						an, _ := e.Analyzer().Analyze(docOf(title, body))
-						want := ref.similar(ref.weigh(countsMap(an.Counts)), "", q, opts.Dedup)
-						checkMatches(t, fmt.Sprintf("op %d text %+v", op, q), res.Matches, want)
-						continue
+						want, what = ref.Similar(v, q), fmt.Sprintf("op %d text %+v", op, q)
+					case 1:
+						hist := []string{live[c.R.IntN(len(live))], live[c.R.IntN(len(live))], "not-there"}
+						res, err = e.SimilarHistory(ctx, hist, q)
+						want, what = ref.Similar(ref.History(hist), q, hist...), fmt.Sprintf("op %d history %v %+v", op, hist, q)
+					default:
+						id := live[c.R.IntN(len(live))]
+						res, err = e.Similar(ctx, id, q)
+						want, what = ref.SimilarID(id, q), fmt.Sprintf("op %d similar %s %+v", op, id, q)
 					}
-					id := live[c.r.IntN(len(live))]
-					res, err := e.Similar(ctx, id, q)
 					if err != nil {
-						t.Fatalf("op %d: similar %s: %v", op, id, err)
+						t.Fatalf("%s: %v", what, err)
 					}
 					if res.Generation != gen {
-						t.Fatalf("op %d: generation %d, want %d", op, res.Generation, gen)
+						t.Fatalf("%s: generation %d, want %d", what, res.Generation, gen)
 					}
-					want := ref.similar(ref.vecs[id], id, q, opts.Dedup)
-					checkMatches(t, fmt.Sprintf("op %d similar %s %+v", op, id, q), res.Matches, want)
+					recommendtest.CheckNeighbors(t, what, res.Neighbors, want, true)
 				}
 			}
 			if queries < ops/4 {
 				t.Fatalf("only %d queries checked", queries)
 			}
 			t.Logf("%d queries; stats %+v", queries, e.Stats())
-			if st := e.Stats(); st.Articles != len(liveIDs(ms)) {
-				t.Errorf("Stats().Articles = %d, want %d", st.Articles, len(liveIDs(ms)))
+			if st := e.Stats(); st.Articles != len(liveIDs(t, ms)) {
+				t.Errorf("Stats().Articles = %d, want %d", st.Articles, len(liveIDs(t, ms)))
 			}
 		})
 	}
@@ -202,115 +171,145 @@ func modelOptions(seed uint64) (o vectorize.ModelOptions) {
 	return o
 }
 
-// checkFromScratch checks that a refit's idf table is the one a fit from
-// scratch on the stored collection gives.
-func checkFromScratch(t *testing.T, ms *memStore, gen uint64) {
+// checkFromScratch checks that the current generation's idf table is the
+// one a fit from scratch on the stored collection gives.
+func checkFromScratch(t *testing.T, s recommend.Store) {
 	t.Helper()
-	g := ms.generation(gen)
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	df := map[string]uint32{}
-	for _, c := range ms.counts {
-		for _, tc := range c {
-			df[tc.Term]++
-		}
+	g, err := s.Generation(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if g.N != len(ms.articles) || !maps.Equal(g.DF, df) {
-		t.Fatalf("generation %d: N %d, %d terms; from scratch N %d, %d terms", gen, g.N, len(g.DF), len(ms.articles), len(df))
+	want := recommendtest.Recount(t, s)
+	if g.N != want.N || !maps.Equal(g.DF, want.DF) {
+		t.Fatalf("generation %d: N %d, %d terms; from scratch N %d, %d terms", g.Number, g.N, len(g.DF), want.N, len(want.DF))
 	}
 }
 
 func TestQueryValidation(t *testing.T) {
 	ctx := context.Background()
-	e, err := Open(ctx, newMemStore(), Options{}, nil)
+	e, err := recommend.Open(ctx, recommend.NewMemoryStore(), recommend.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if err := e.Add(ctx, Article{ID: "a", Body: "some text here"}); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t)(e.Create(ctx, recommend.Article{ID: "a", Body: "some text here"}))
 	tests := []struct {
-		q     Query
+		q     recommend.Query
 		field string
 	}{
-		{Query{K: -1}, "k"},
-		{Query{K: 101}, "k"},
-		{Query{MinScore: 1.5}, "min_score"},
-		{Query{MinScore: math.NaN()}, "min_score"},
-		{Query{From: time.Now(), To: time.Now().Add(-time.Hour)}, "to"},
+		{recommend.Query{K: -1}, "k"},
+		{recommend.Query{K: 101}, "k"},
+		{recommend.Query{MinScore: 1.5}, "min_score"},
+		{recommend.Query{MinScore: math.NaN()}, "min_score"},
+		{recommend.Query{From: time.Now(), To: time.Now().Add(-time.Hour)}, "to"},
 	}
 	for _, tt := range tests {
 		_, err := e.Similar(ctx, "a", tt.q)
-		var fe *FieldError
+		var fe *recommend.FieldError
 		if !errors.As(err, &fe) || fe.Field != tt.field {
 			t.Errorf("query %+v: got %v, want a FieldError on %s", tt.q, err, tt.field)
 		}
 	}
-	if _, err := e.Similar(ctx, "nope", Query{}); !errors.Is(err, ErrNotFound) {
+	if _, err := e.Similar(ctx, "nope", recommend.Query{}); !errors.Is(err, recommend.ErrNotFound) {
 		t.Errorf("unknown id: got %v, want ErrNotFound", err)
+	}
+	for _, tt := range []struct {
+		text  recommend.Text
+		field string
+	}{
+		{recommend.Text{Body: "x", Lang: "de"}, "lang"},
+		{recommend.Text{Body: "bad\xff"}, "body"},
+		{recommend.Text{Title: "bad\xff", Body: "x"}, "title"},
+	} {
+		_, err := e.SimilarText(ctx, tt.text, recommend.Query{})
+		var fe *recommend.FieldError
+		if !errors.As(err, &fe) || fe.Field != tt.field {
+			t.Errorf("text %+v: got %v, want a FieldError on %s", tt.text, err, tt.field)
+		}
 	}
 }
 
-func TestWriteValidation(t *testing.T) {
+// countingStore counts the Commits that reach it.
+type countingStore struct {
+	*recommend.MemoryStore
+	commits atomic.Int64
+}
+
+func (s *countingStore) Commit(ctx context.Context, w recommend.Write) error {
+	s.commits.Add(1)
+	return s.MemoryStore.Commit(ctx, w)
+}
+
+// TestWriteOutcomes checks what a write reports for each article: bad
+// ones refused with the field at fault while the good ones are written,
+// created and replaced told apart, Create refusing an existing id, Delete
+// refusing an unknown one.
+func TestWriteOutcomes(t *testing.T) {
 	ctx := context.Background()
-	ms := newMemStore()
-	e, err := Open(ctx, ms, Options{MaxBodyBytes: 100}, nil)
+	cs := &countingStore{MemoryStore: recommend.NewMemoryStore()}
+	e, err := recommend.Open(ctx, cs, recommend.Options{MaxBodyBytes: 100}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	good := Article{ID: "ok", Body: "fine text"}
+	good := recommend.Article{ID: "ok", Body: "fine text"}
 	tests := []struct {
-		a     Article
+		a     recommend.Article
 		field string
 	}{
-		{Article{Body: "x"}, "id"},
-		{Article{ID: strings.Repeat("x", 257), Body: "x"}, "id"},
-		{Article{ID: "tab\there", Body: "x"}, "id"},
-		{Article{ID: "bad\xff", Body: "x"}, "id"},
-		{Article{ID: "a"}, "body"},
-		{Article{ID: "a", Body: "   \n "}, "body"},
-		{Article{ID: "a", Body: strings.Repeat("word ", 30)}, "body"},
-		{Article{ID: "a", Body: "x", Title: "bad\xc3"}, "title"},
-		{Article{ID: "a", Body: "x", URL: "not a url"}, "url"},
-		{Article{ID: "a", Body: "x", URL: "ftp://example.com/x"}, "url"},
-		{Article{ID: "a", Body: "x", Lang: "de"}, "lang"},
-		{Article{ID: "a", Body: "x", Category: "bad\x00"}, "category"},
+		{recommend.Article{Body: "x"}, "id"},
+		{recommend.Article{ID: strings.Repeat("x", 257), Body: "x"}, "id"},
+		{recommend.Article{ID: "tab\there", Body: "x"}, "id"},
+		{recommend.Article{ID: "bad\xff", Body: "x"}, "id"},
+		{recommend.Article{ID: "a"}, "body"},
+		{recommend.Article{ID: "a", Body: "   \n "}, "body"},
+		{recommend.Article{ID: "a", Body: strings.Repeat("word ", 30)}, "body"},
+		{recommend.Article{ID: "a", Body: "x", Title: "bad\xc3"}, "title"},
+		{recommend.Article{ID: "a", Body: "x", URL: "not a url"}, "url"},
+		{recommend.Article{ID: "a", Body: "x", URL: "ftp://example.com/x"}, "url"},
+		{recommend.Article{ID: "a", Body: "x", Lang: "de"}, "lang"},
+		{recommend.Article{ID: "a", Body: "x", Category: "bad\x00"}, "category"},
+		{good, "id"}, // repeats article 0 of the write
 	}
 	for _, tt := range tests {
-		err := e.Upsert(ctx, good, tt.a)
-		var fe *FieldError
-		var be *BatchError
-		if !errors.As(err, &be) || be.Index != 1 || !errors.As(err, &fe) || fe.Field != tt.field {
-			t.Errorf("article %+v: got %v, want a BatchError at 1 with a FieldError on %s", tt.a, err, tt.field)
+		rs, err := e.Upsert(ctx, good, tt.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fe *recommend.FieldError
+		if rs[1].Outcome != recommend.Refused || !errors.As(rs[1].Err, &fe) || fe.Field != tt.field {
+			t.Errorf("article %+v: got %v %v, want refused with a FieldError on %s", tt.a, rs[1].Outcome, rs[1].Err, tt.field)
+		}
+		if rs[0].Outcome != recommend.Created && rs[0].Outcome != recommend.Replaced {
+			t.Errorf("the good article beside %+v: %v %v", tt.a, rs[0].Outcome, rs[0].Err)
 		}
 	}
-	if err := e.Upsert(ctx, good, good); err == nil {
-		t.Error("a batch repeating an id was accepted")
+	before := cs.commits.Load()
+	if rs, err := e.Upsert(ctx, recommend.Article{ID: "x"}); err != nil || rs.Written() != 0 || rs.Err() == nil {
+		t.Errorf("a write of one bad article: %v, %v", rs, err)
 	}
-	if ms.commits != 0 || e.Stats().Articles != 0 {
-		t.Errorf("bad batches wrote: %d commits, %d articles", ms.commits, e.Stats().Articles)
+	if cs.commits.Load() != before {
+		t.Error("a write of bad articles only reached the store")
 	}
-	if err := e.Add(ctx, good); err != nil {
+	rs, err := e.Create(ctx, good, recommend.Article{ID: "new", Body: "new text"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Add(ctx, good); !errors.Is(err, ErrExists) {
-		t.Errorf("Add of an existing id: got %v, want ErrExists", err)
+	if rs[0].Outcome != recommend.Refused || !errors.Is(rs[0].Err, recommend.ErrExists) || rs[1].Outcome != recommend.Created {
+		t.Errorf("Create of an existing and a new id: %+v", rs)
 	}
-	if err := e.Delete(ctx, "missing"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Delete of a missing id: got %v, want ErrNotFound", err)
+	if !e.Has("new") || e.Has("nope") {
+		t.Error("Has disagrees with the writes")
 	}
-}
-
-func docOf(title, body string) vectorize.Document {
-	return vectorize.Document{Title: title, Body: body}
-}
-
-func countsMap(c vectorize.Counts) map[string]float64 {
-	m := make(map[string]float64, len(c))
-	for _, tc := range c {
-		m[tc.Term] = float64(tc.Count)
+	rs, err = e.Delete(ctx, "missing", "new", "new")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return m
+	if rs[0].Outcome != recommend.Refused || !errors.Is(rs[0].Err, recommend.ErrNotFound) ||
+		rs[1].Outcome != recommend.Deleted || rs[2].Outcome != recommend.Refused {
+		t.Errorf("Delete of a missing, an existing and a repeated id: %+v", rs)
+	}
+	if e.Has("new") {
+		t.Error("a deleted article is still there")
+	}
 }

@@ -10,7 +10,7 @@ import (
 
 // index is the in-memory inverted index of one model generation: term id ->
 // postings (doc number, weight) in flat slices, doc number -> vector and the
-// metadata a Match shows. Doc numbers are dense and assigned in order; a
+// metadata a Neighbor shows. Doc numbers are dense and assigned in order; a
 // deleted or replaced article's number is tombstoned (live false), its
 // postings skipped at query time, and both dropped at the next refit, which
 // numbers the articles densely again.
@@ -48,7 +48,7 @@ type index struct {
 	categoryNum map[string]uint32
 }
 
-// doc is what a Match shows of an article beyond its score.
+// doc is what a Neighbor shows of an article beyond its score.
 type doc struct {
 	id, title, url string
 }
@@ -189,10 +189,10 @@ func (ix *index) build() {
 	ix.splitTerms()
 }
 
-// match returns the Match of doc number d with the given score.
-func (ix *index) match(d int32, score float64) Match {
+// match returns the Neighbor of doc number d with the given score.
+func (ix *index) match(d int32, score float64) Neighbor {
 	doc := &ix.docs[d]
-	return Match{
+	return Neighbor{
 		ID: doc.id, Title: doc.title, Score: score, URL: doc.url,
 		Category:  ix.categories[ix.cats[d]],
 		Published: fromUnixNano(ix.pubs[d]),

@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -50,12 +51,15 @@ const knnChunk = 64
 // index's read lock for the whole run, so writes wait for it; a server
 // should not run it. It stops at the first error emit returns or storing
 // fails, or when ctx is done; lists stored by then stay usable.
-func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string, ms []Match) error) (BatchStats, error) {
+func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string, ms []Neighbor) error) (BatchStats, error) {
 	if err := o.Query.Validate(); err != nil {
 		return BatchStats{}, err
 	}
 	if o.Store && !o.Query.unfiltered() {
 		return BatchStats{}, fmt.Errorf("batch: %w", errFilteredStore)
+	}
+	if o.Store && e.lists == nil {
+		return BatchStats{}, errors.New("batch: the store cannot keep neighbor lists")
 	}
 	threads := o.Threads
 	if threads <= 0 {
@@ -72,7 +76,7 @@ func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string,
 	dedup := e.dedup(o.Query)
 	var saver *neighborSaver
 	if o.Store {
-		saver = &neighborSaver{ctx: ctx, store: e.store, header: NeighborList{
+		saver = &neighborSaver{ctx: ctx, store: e.lists, header: NeighborList{
 			Generation: ix.generation, Settings: e.settingsID,
 			K: o.Query.k(), Dedup: dedup, MinScore: o.Query.MinScore,
 		}}
@@ -139,7 +143,7 @@ type knnRun struct {
 	q        Query
 	k        int
 	dedup    float64
-	emit     func(string, []Match) error
+	emit     func(string, []Neighbor) error
 	progress func(done, total int)
 
 	mu      sync.Mutex // guards ready, emitted, failed and the emit calls
@@ -147,7 +151,7 @@ type knnRun struct {
 	ready   []bool     // by chunk
 	emitted int        // chunks emitted
 	failed  error      // the error emit returned; nothing is emitted after it
-	buf     []Match
+	buf     []Neighbor
 }
 
 // one answers the query of doc d.

@@ -1,9 +1,11 @@
-package recommend
+package recommend_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 	"slices"
 	"testing"
 )
@@ -13,34 +15,28 @@ import (
 // without filters.
 func TestBatchMatchesReference(t *testing.T) {
 	ctx := context.Background()
-	c := newCorpus(5, 1500)
-	ms := newMemStore()
-	e, err := Open(ctx, ms, Options{RefitShare: -1, Dedup: 0.7}, nil)
+	c := recommendtest.NewCorpus(5, 1500)
+	ms := recommend.NewMemoryStore()
+	e, err := recommend.Open(ctx, ms, recommend.Options{RefitShare: -1, Dedup: 0.7}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	var batch []Article
+	var batch []recommend.Article
 	for range 600 {
-		a := c.newArticle()
-		a.Body = c.text(40 + c.r.IntN(150))
+		a := c.NewArticle()
+		a.Body = c.Text(40 + c.R.IntN(150))
 		batch = append(batch, a)
 	}
-	if err := e.Add(ctx, batch...); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t)(e.Create(ctx, batch...))
 	if _, err := e.Refit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Tombstones and articles added after the fit are part of the game.
-	if err := e.Delete(ctx, batch[3].ID, batch[10].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Upsert(ctx, c.newArticle(), c.article(batch[20].ID)); err != nil {
-		t.Fatal(err)
-	}
-	ref := newReference(ms.generation(e.Stats().Generation), defaultSublinear, ms)
-	queries := []Query{
+	mustWrite(t)(e.Delete(ctx, batch[3].ID, batch[10].ID))
+	mustWrite(t)(e.Upsert(ctx, c.NewArticle(), c.Article(batch[20].ID)))
+	ref := reference(t, ms, recommend.Options{Dedup: 0.7})
+	queries := []recommend.Query{
 		{},
 		{K: 12, NoDedup: true},
 		{K: 3, Categories: []string{"sport", "tech"}, MinScore: 0.05},
@@ -49,15 +45,15 @@ func TestBatchMatchesReference(t *testing.T) {
 		for _, exhaustive := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%+v/exhaustive=%v", q, exhaustive), func(t *testing.T) {
 				var ids []string
-				st, err := e.Batch(ctx, BatchOptions{Query: q, Threads: 3, Exhaustive: exhaustive}, func(id string, ms []Match) error {
+				st, err := e.Batch(ctx, recommend.BatchOptions{Query: q, Threads: 3, Exhaustive: exhaustive}, func(id string, ms []recommend.Neighbor) error {
 					ids = append(ids, id)
-					checkMatches(t, "batch "+id, ms, ref.similar(ref.vecs[id], id, q, 0.7))
+					recommendtest.CheckNeighbors(t, "batch "+id, ms, ref.SimilarID(id, q), false)
 					return nil
 				})
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := liveIDs(ms)
+				want := liveIDs(t, ms)
 				slices.Sort(ids)
 				if !slices.Equal(ids, want) || st.Articles != len(want) {
 					t.Fatalf("emitted %d articles (stats %d), want %d", len(ids), st.Articles, len(want))
@@ -73,22 +69,20 @@ func TestBatchMatchesReference(t *testing.T) {
 
 func TestBatchStopsOnError(t *testing.T) {
 	ctx := context.Background()
-	c := newCorpus(6, 200)
-	e, err := Open(ctx, newMemStore(), Options{RefitShare: -1}, nil)
+	c := recommendtest.NewCorpus(6, 200)
+	e, err := recommend.Open(ctx, recommend.NewMemoryStore(), recommend.Options{RefitShare: -1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	var batch []Article
+	var batch []recommend.Article
 	for range 300 {
-		batch = append(batch, c.newArticle())
+		batch = append(batch, c.NewArticle())
 	}
-	if err := e.Add(ctx, batch...); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t)(e.Create(ctx, batch...))
 	n := 0
 	boom := fmt.Errorf("disk full")
-	_, err = e.Batch(ctx, BatchOptions{}, func(string, []Match) error {
+	_, err = e.Batch(ctx, recommend.BatchOptions{}, func(string, []recommend.Neighbor) error {
 		if n++; n == 70 {
 			return boom
 		}
@@ -99,7 +93,7 @@ func TestBatchStopsOnError(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := e.Batch(cctx, BatchOptions{}, func(string, []Match) error { return nil }); err == nil {
+	if _, err := e.Batch(cctx, recommend.BatchOptions{}, func(string, []recommend.Neighbor) error { return nil }); err == nil {
 		t.Fatal("a cancelled batch returned no error")
 	}
 }

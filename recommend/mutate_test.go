@@ -1,8 +1,10 @@
-package recommend
+package recommend_test
 
 import (
 	"context"
 	"fmt"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 	"testing"
 )
 
@@ -11,34 +13,31 @@ import (
 // reference's — the check that would catch an unsound bound.
 func TestPruningIsExercised(t *testing.T) {
 	ctx := context.Background()
-	c := newCorpus(99, 2000)
-	ms := newMemStore()
-	e, err := Open(ctx, ms, Options{RefitShare: -1}, nil)
+	c := recommendtest.NewCorpus(99, 2000)
+	ms := recommend.NewMemoryStore()
+	e, err := recommend.Open(ctx, ms, recommend.Options{RefitShare: -1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	batch := make([]Article, 1500)
+	batch := make([]recommend.Article, 1500)
 	for i := range batch {
-		batch[i] = c.newArticle()
-		batch[i].Body = c.text(80 + c.r.IntN(200))
+		batch[i] = c.NewArticle()
+		batch[i].Body = c.Text(80 + c.R.IntN(200))
 	}
-	if err := e.Add(ctx, batch...); err != nil {
+	mustWrite(t)(e.Create(ctx, batch...))
+	if _, err := e.Refit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	gen, err := e.Refit(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref := newReference(ms.generation(gen), defaultSublinear, ms)
+	ref := reference(t, ms, recommend.Options{})
 	for i := 0; i < 300; i++ {
-		id := batch[c.r.IntN(len(batch))].ID
-		q := Query{K: 1 + c.r.IntN(20), NoDedup: i%2 == 0}
+		id := batch[c.R.IntN(len(batch))].ID
+		q := recommend.Query{K: 1 + c.R.IntN(20), NoDedup: i%2 == 0}
 		res, err := e.Similar(ctx, id, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkMatches(t, fmt.Sprintf("similar %s %+v", id, q), res.Matches, ref.similar(ref.vecs[id], id, q, DefaultDedup))
+		recommendtest.CheckNeighbors(t, fmt.Sprintf("similar %s %+v", id, q), res.Neighbors, ref.SimilarID(id, q), false)
 	}
 	st := e.Stats()
 	if st.PostingsSkipped == 0 {

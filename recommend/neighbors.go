@@ -72,7 +72,10 @@ func (e *Engine) stored(ctx context.Context, ix *index, id string, q Query) (Res
 	if !q.unfiltered() {
 		return Result{}, false
 	}
-	l, err := e.store.Neighbors(ctx, id)
+	if e.lists == nil {
+		return Result{}, false
+	}
+	l, err := e.lists.Neighbors(ctx, id)
 	if err != nil {
 		return Result{}, false
 	}
@@ -81,7 +84,7 @@ func (e *Engine) stored(ctx context.Context, ix *index, id string, q Query) (Res
 		l.Dedup != e.dedup(q) || k > l.K || q.MinScore < l.MinScore {
 		return Result{}, false
 	}
-	res := Result{Generation: ix.generation, Matches: make([]Match, 0, min(k, len(l.Neighbors)))}
+	res := Result{Generation: ix.generation, Neighbors: make([]Neighbor, 0, min(k, len(l.Neighbors)))}
 	for _, n := range l.Neighbors[:min(k, len(l.Neighbors))] {
 		if n.Score < q.MinScore {
 			break
@@ -90,7 +93,7 @@ func (e *Engine) stored(ctx context.Context, ix *index, id string, q Query) (Res
 		if !ok || n.ID == id {
 			return Result{}, false // cannot happen while the list is current
 		}
-		res.Matches = append(res.Matches, ix.match(d, n.Score))
+		res.Neighbors = append(res.Neighbors, ix.match(d, n.Score))
 	}
 	e.counters.queries.Add(1)
 	e.counters.stored.Add(1)
@@ -100,15 +103,15 @@ func (e *Engine) stored(ctx context.Context, ix *index, id string, q Query) (Res
 // neighborSaver collects the lists Batch emits and stores them in chunks.
 type neighborSaver struct {
 	ctx     context.Context
-	store   Store
+	store   NeighborStore
 	header  NeighborList // all but ID and Neighbors
 	pending []NeighborList
 	saved   int
 }
 
 // wrap returns emit, or nothing when nil, followed by add.
-func (s *neighborSaver) wrap(emit func(string, []Match) error) func(string, []Match) error {
-	return func(id string, ms []Match) error {
+func (s *neighborSaver) wrap(emit func(string, []Neighbor) error) func(string, []Neighbor) error {
+	return func(id string, ms []Neighbor) error {
 		if emit != nil {
 			if err := emit(id, ms); err != nil {
 				return err
@@ -119,7 +122,7 @@ func (s *neighborSaver) wrap(emit func(string, []Match) error) func(string, []Ma
 }
 
 // add queues the list of article id, storing the queue once it is full.
-func (s *neighborSaver) add(id string, ms []Match) error {
+func (s *neighborSaver) add(id string, ms []Neighbor) error {
 	l := s.header
 	l.ID = id
 	l.Neighbors = make([]Neighbor, len(ms))

@@ -1,37 +1,41 @@
-package recommend
+package recommend_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 	"math/rand/v2"
 	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/readalike/readalike/vectorize"
 )
 
 // live answers q for article id by searching, never from a stored list.
-func live(e *Engine, id string, q Query) Result {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	d := e.ix.byID[id]
-	return e.search(e.ix, e.ix.vecs[d], q, d)
-}
+var live = recommend.LiveSimilar
 
-// storedRun is what the last Batch with Store was asked for.
+// storedRun is what the last Batch with recommend.Store was asked for.
 type storedRun struct {
-	q Query
+	q recommend.Query
 }
 
 // answersFromStore reports whether Similar should answer q from the lists
 // of run, had nothing changed since.
-func (r *storedRun) answers(q Query) bool {
-	return r != nil && q.unfiltered() && q.NoDedup == r.q.NoDedup &&
-		q.k() <= r.q.k() && q.MinScore >= r.q.MinScore
+func (r *storedRun) answers(q recommend.Query) bool {
+	unfiltered := len(q.Categories) == 0 && q.From.IsZero() && q.To.IsZero() && len(q.Exclude) == 0
+	return r != nil && unfiltered && q.NoDedup == r.q.NoDedup &&
+		k(q) <= k(r.q) && q.MinScore >= r.q.MinScore
+}
+
+// k is the k a query asks for.
+func k(q recommend.Query) int {
+	if q.K == 0 {
+		return recommend.DefaultK
+	}
+	return q.K
 }
 
 // TestStoredNeighborsAreExact runs random adds, upserts, deletes, refits,
@@ -47,40 +51,32 @@ func TestStoredNeighborsAreExact(t *testing.T) {
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			ctx := context.Background()
-			c := newCorpus(100+seed, 400)
-			ms := newMemStore()
-			opts := Options{RefitShare: -1, Dedup: 0.8, Model: modelOptions(seed)}
-			e, err := Open(ctx, ms, opts, nil)
+			c := recommendtest.NewCorpus(100+seed, 400)
+			ms := recommend.NewMemoryStore()
+			opts := recommend.Options{RefitShare: -1, Dedup: 0.8, Model: modelOptions(seed)}
+			e, err := recommend.Open(ctx, ms, opts, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer e.Close()
-			var batch []Article
+			var batch []recommend.Article
 			for range 150 {
-				batch = append(batch, c.newArticle())
+				batch = append(batch, c.NewArticle())
 			}
-			if err := e.Add(ctx, batch...); err != nil {
-				t.Fatal(err)
-			}
+			mustWrite(t)(e.Create(ctx, batch...))
 			var run *storedRun // nil once anything changed
 			fromStore := 0
 			for op := range ops {
-				ids := liveIDs(ms)
-				switch r := c.r.IntN(100); {
+				ids := liveIDs(t, ms)
+				switch r := c.R.IntN(100); {
 				case r < 4:
-					if err := e.Add(ctx, c.newArticle()); err != nil {
-						t.Fatal(err)
-					}
+					mustWrite(t)(e.Create(ctx, c.NewArticle()))
 					run = nil
 				case r < 6:
-					if err := e.Upsert(ctx, c.article(ids[c.r.IntN(len(ids))])); err != nil {
-						t.Fatal(err)
-					}
+					mustWrite(t)(e.Upsert(ctx, c.Article(ids[c.R.IntN(len(ids))])))
 					run = nil
 				case r < 8:
-					if err := e.Delete(ctx, ids[c.r.IntN(len(ids))]); err != nil {
-						t.Fatal(err)
-					}
+					mustWrite(t)(e.Delete(ctx, ids[c.R.IntN(len(ids))]))
 					run = nil
 				case r < 10:
 					if _, err := e.Refit(ctx); err != nil {
@@ -88,11 +84,11 @@ func TestStoredNeighborsAreExact(t *testing.T) {
 					}
 					run = nil
 				case r < 18:
-					q := Query{K: c.r.IntN(13), NoDedup: c.r.IntN(3) == 0}
-					if c.r.IntN(3) == 0 {
+					q := recommend.Query{K: c.R.IntN(13), NoDedup: c.R.IntN(3) == 0}
+					if c.R.IntN(3) == 0 {
 						q.MinScore = 0.05
 					}
-					st, err := e.Batch(ctx, BatchOptions{Query: q, Threads: 1 + c.r.IntN(3), Store: true}, nil)
+					st, err := e.Batch(ctx, recommend.BatchOptions{Query: q, Threads: 1 + c.R.IntN(3), Store: true}, nil)
 					if err != nil {
 						t.Fatalf("op %d: batch: %v", op, err)
 					}
@@ -101,24 +97,24 @@ func TestStoredNeighborsAreExact(t *testing.T) {
 					}
 					run = &storedRun{q}
 				default:
-					q := Query{K: c.r.IntN(14), NoDedup: c.r.IntN(3) == 0}
-					switch c.r.IntN(4) {
+					q := recommend.Query{K: c.R.IntN(14), NoDedup: c.R.IntN(3) == 0}
+					switch c.R.IntN(4) {
 					case 0:
 						q.MinScore = 0.05
 					case 1:
 						q.MinScore = 0.1
 					}
-					switch r := c.r.IntN(6); {
+					switch r := c.R.IntN(6); {
 					case r == 0:
-						q = c.query(ids) // mostly filtered
+						q = c.Query(ids) // mostly filtered
 					case r < 4 && run != nil:
 						q = run.q // one the lists answer, unless something changed
-						q.K = 1 + c.r.IntN(run.q.k())
-						if c.r.IntN(4) == 0 {
+						q.K = 1 + c.R.IntN(k(run.q))
+						if c.R.IntN(4) == 0 {
 							q.MinScore += 0.05
 						}
 					}
-					id := ids[c.r.IntN(len(ids))]
+					id := ids[c.R.IntN(len(ids))]
 					before := e.Stats().StoredAnswers
 					got, err := e.Similar(ctx, id, q)
 					if err != nil {
@@ -133,8 +129,8 @@ func TestStoredNeighborsAreExact(t *testing.T) {
 					if want := live(e, id, q); !reflect.DeepEqual(got, want) {
 						t.Fatalf("%s:\ngot  %+v\nwant %+v", what, got, want)
 					}
-					ref := newReference(ms.generation(got.Generation), opts.Model.WithDefaults().TF == vectorize.TFSublinear, ms)
-					checkMatches(t, what, got.Matches, ref.similar(ref.vecs[id], id, q, opts.Dedup))
+					ref := reference(t, ms, opts)
+					recommendtest.CheckNeighbors(t, what, got.Neighbors, ref.SimilarID(id, q), false)
 				}
 			}
 			if fromStore < ops/10 {
@@ -148,39 +144,39 @@ func TestStoredNeighborsAreExact(t *testing.T) {
 // TestStoreRefusesFilters checks that Batch stores only unfiltered lists.
 func TestStoreRefusesFilters(t *testing.T) {
 	ctx := context.Background()
-	ms := newMemStore()
-	e := openWith(t, ms, newCorpus(1, 200), 50)
-	for _, q := range []Query{
+	ms := recommend.NewMemoryStore()
+	e := openWith(t, ms, recommendtest.NewCorpus(1, 200), 50)
+	for _, q := range []recommend.Query{
 		{Categories: []string{"sport"}},
 		{Exclude: []string{"doc-0001"}},
 		{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{To: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
 	} {
-		if _, err := e.Batch(ctx, BatchOptions{Query: q, Store: true}, nil); !errors.Is(err, errFilteredStore) {
-			t.Errorf("query %+v: got %v, want errFilteredStore", q, err)
+		if _, err := e.Batch(ctx, recommend.BatchOptions{Query: q, Store: true}, nil); !errors.Is(err, recommend.ErrFilteredStore) {
+			t.Errorf("query %+v: got %v, want recommend.ErrFilteredStore", q, err)
 		}
 	}
-	if n := ms.storedLists(); n != 0 {
-		t.Errorf("%d lists stored, want none", n)
+	for _, id := range liveIDs(t, ms) {
+		if l, err := ms.Neighbors(ctx, id); err == nil {
+			t.Errorf("a list was stored: %+v", l)
+		}
 	}
 }
 
 // openWith opens an engine on ms holding n articles of c, fitted.
-func openWith(t *testing.T, s Store, c *corpus, n int) *Engine {
+func openWith(t *testing.T, s recommend.Store, c *recommendtest.Corpus, n int) *recommend.Engine {
 	t.Helper()
 	ctx := context.Background()
-	e, err := Open(ctx, s, Options{RefitShare: -1}, nil)
+	e, err := recommend.Open(ctx, s, recommend.Options{RefitShare: -1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	var batch []Article
+	var batch []recommend.Article
 	for range n {
-		batch = append(batch, c.newArticle())
+		batch = append(batch, c.NewArticle())
 	}
-	if err := e.Add(ctx, batch...); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t)(e.Create(ctx, batch...))
 	if _, err := e.Refit(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -190,18 +186,18 @@ func openWith(t *testing.T, s Store, c *corpus, n int) *Engine {
 // pausingStore holds a Commit, once armed, until released: a write in
 // flight.
 type pausingStore struct {
-	*memStore
+	*recommend.MemoryStore
 	armed    atomic.Bool
 	reached  chan struct{}
 	released chan struct{}
 }
 
-func (s *pausingStore) Commit(ctx context.Context, b Batch) error {
+func (s *pausingStore) Commit(ctx context.Context, w recommend.Write) error {
 	if s.armed.CompareAndSwap(true, false) {
 		close(s.reached)
 		<-s.released
 	}
-	return s.memStore.Commit(ctx, b)
+	return s.MemoryStore.Commit(ctx, w)
 }
 
 // TestStoreWaitsForWritesInFlight starts a batch that stores its lists
@@ -209,17 +205,17 @@ func (s *pausingStore) Commit(ctx context.Context, b Batch) error {
 // that its lists include the new article.
 func TestStoreWaitsForWritesInFlight(t *testing.T) {
 	ctx := context.Background()
-	ps := &pausingStore{memStore: newMemStore(), reached: make(chan struct{}), released: make(chan struct{})}
-	c := newCorpus(2, 200)
+	ps := &pausingStore{MemoryStore: recommend.NewMemoryStore(), reached: make(chan struct{}), released: make(chan struct{})}
+	c := recommendtest.NewCorpus(2, 200)
 	e := openWith(t, ps, c, 120)
 	ps.armed.Store(true)
-	added := c.newArticle()
+	added := c.NewArticle()
 	wrote := make(chan error, 1)
-	go func() { wrote <- e.Add(ctx, added) }()
+	go func() { wrote <- writeErr(e.Create(ctx, added)) }()
 	<-ps.reached
 	batched := make(chan error, 1)
 	go func() {
-		_, err := e.Batch(ctx, BatchOptions{Query: Query{K: 8}, Store: true}, nil)
+		_, err := e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: 8}, Store: true}, nil)
 		batched <- err
 	}()
 	select {
@@ -234,14 +230,14 @@ func TestStoreWaitsForWritesInFlight(t *testing.T) {
 	if err := <-batched; err != nil {
 		t.Fatal(err)
 	}
-	ref := newReference(ps.generation(e.Stats().Generation), defaultSublinear, ps.memStore)
-	for _, id := range liveIDs(ps.memStore) {
-		q := Query{K: 8}
+	ref := reference(t, ps.MemoryStore, recommend.Options{})
+	for _, id := range liveIDs(t, ps.MemoryStore) {
+		q := recommend.Query{K: 8}
 		got, err := e.Similar(ctx, id, q)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkMatches(t, "similar "+id, got.Matches, ref.similar(ref.vecs[id], id, q, DefaultDedup))
+		recommendtest.CheckNeighbors(t, "similar "+id, got.Neighbors, ref.SimilarID(id, q), false)
 	}
 	if st := e.Stats(); st.StoredAnswers != st.Queries || st.Queries == 0 {
 		t.Errorf("%d of %d queries answered from stored lists, want all", st.StoredAnswers, st.Queries)
@@ -254,17 +250,17 @@ func TestStoreWaitsForWritesInFlight(t *testing.T) {
 // read lock. Run it with -race.
 func TestStoredAnswersUnderConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
-	ms := newMemStore()
-	c := newCorpus(3, 300)
+	ms := recommend.NewMemoryStore()
+	c := recommendtest.NewCorpus(3, 300)
 	e := openWith(t, ms, c, 200)
 	var mu sync.Mutex // guards c
-	article := func(id string) Article {
+	article := func(id string) recommend.Article {
 		mu.Lock()
 		defer mu.Unlock()
 		if id == "" {
-			return c.newArticle()
+			return c.NewArticle()
 		}
-		return c.article(id)
+		return c.Article(id)
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -286,16 +282,16 @@ func TestStoredAnswersUnderConcurrentWrites(t *testing.T) {
 				return
 			case <-time.After(time.Millisecond):
 			}
-			ids := liveIDs(ms)
+			ids := liveIDs(t, ms)
 			var err error
 			switch r.IntN(3) {
 			case 0:
-				err = e.Add(ctx, article(""))
+				err = writeErr(e.Create(ctx, article("")))
 			case 1:
-				err = e.Upsert(ctx, article(ids[r.IntN(len(ids))]))
+				err = writeErr(e.Upsert(ctx, article(ids[r.IntN(len(ids))])))
 			default:
-				err = e.Delete(ctx, ids[r.IntN(len(ids))])
-				if errors.Is(err, ErrNotFound) {
+				err = writeErr(e.Delete(ctx, ids[r.IntN(len(ids))]))
+				if errors.Is(err, recommend.ErrNotFound) {
 					err = nil
 				}
 			}
@@ -314,7 +310,7 @@ func TestStoredAnswersUnderConcurrentWrites(t *testing.T) {
 				return
 			default:
 			}
-			if _, err := e.Batch(ctx, BatchOptions{Query: Query{K: 6}, Threads: 2, Store: true}, nil); err != nil {
+			if _, err := e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: 6}, Threads: 2, Store: true}, nil); err != nil {
 				fail(err)
 				return
 			}
@@ -331,22 +327,19 @@ func TestStoredAnswersUnderConcurrentWrites(t *testing.T) {
 					return
 				default:
 				}
-				ids := liveIDs(ms)
+				ids := liveIDs(t, ms)
 				id := ids[r.IntN(len(ids))]
-				q := Query{K: 1 + r.IntN(6)}
-				e.mu.RLock()
-				d, ok := e.ix.byID[id]
+				q := recommend.Query{K: 1 + r.IntN(6)}
+				got, stored, want, ok := recommend.StoredAndLive(ctx, e, id, q)
 				if ok {
-					got, stored := e.stored(ctx, e.ix, id, q)
 					if stored {
 						fromStore.Add(1)
-						if want := e.search(e.ix, e.ix.vecs[d], q, d); !reflect.DeepEqual(got, want) {
+						if !reflect.DeepEqual(got, want) {
 							fail(fmt.Errorf("similar %s %+v from the stored list:\ngot  %+v\nwant %+v", id, q, got, want))
 						}
 					}
 					checked.Add(1)
 				}
-				e.mu.RUnlock()
 			}
 		}()
 	}
@@ -375,20 +368,29 @@ func TestStoredAnswersUnderConcurrentWrites(t *testing.T) {
 func TestStoredListsGoStale(t *testing.T) {
 	changes := []struct {
 		name   string
-		change func(context.Context, *Engine, *corpus) error
+		change func(context.Context, *recommend.Engine, *recommendtest.Corpus) error
 	}{
-		{"add", func(ctx context.Context, e *Engine, c *corpus) error { return e.Add(ctx, c.newArticle()) }},
-		{"upsert", func(ctx context.Context, e *Engine, c *corpus) error { return e.Upsert(ctx, c.article("doc-0002")) }},
-		{"delete", func(ctx context.Context, e *Engine, c *corpus) error { return e.Delete(ctx, "doc-0003") }},
-		{"refit", func(ctx context.Context, e *Engine, c *corpus) error { _, err := e.Refit(ctx); return err }},
+		{"add", func(ctx context.Context, e *recommend.Engine, c *recommendtest.Corpus) error {
+			return writeErr(e.Create(ctx, c.NewArticle()))
+		}},
+		{"upsert", func(ctx context.Context, e *recommend.Engine, c *recommendtest.Corpus) error {
+			return writeErr(e.Upsert(ctx, c.Article("doc-0002")))
+		}},
+		{"delete", func(ctx context.Context, e *recommend.Engine, c *recommendtest.Corpus) error {
+			return writeErr(e.Delete(ctx, "doc-0003"))
+		}},
+		{"refit", func(ctx context.Context, e *recommend.Engine, c *recommendtest.Corpus) error {
+			_, err := e.Refit(ctx)
+			return err
+		}},
 	}
 	for _, ch := range changes {
 		t.Run(ch.name, func(t *testing.T) {
 			ctx := context.Background()
-			ms := newMemStore()
-			c := newCorpus(4, 200)
+			ms := recommend.NewMemoryStore()
+			c := recommendtest.NewCorpus(4, 200)
 			e := openWith(t, ms, c, 80)
-			similar := func(q Query) (Result, bool) {
+			similar := func(q recommend.Query) (recommend.Result, bool) {
 				t.Helper()
 				before := e.Stats().StoredAnswers
 				res, err := e.Similar(ctx, "doc-0001", q)
@@ -400,19 +402,19 @@ func TestStoredListsGoStale(t *testing.T) {
 				}
 				return res, e.Stats().StoredAnswers > before
 			}
-			if _, err := e.Batch(ctx, BatchOptions{Query: Query{K: 7, MinScore: 0.01}, Store: true}, nil); err != nil {
+			if _, err := e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: 7, MinScore: 0.01}, Store: true}, nil); err != nil {
 				t.Fatal(err)
 			}
 			for _, tt := range []struct {
-				q      Query
+				q      recommend.Query
 				stored bool
 			}{
-				{Query{}, false}, // min score 0 is below the lists'
-				{Query{MinScore: 0.01}, true},
-				{Query{K: 7, MinScore: 0.2}, true},
-				{Query{K: 8, MinScore: 0.01}, false},
-				{Query{NoDedup: true, MinScore: 0.01}, false},
-				{Query{MinScore: 0.01, Categories: categories}, false},
+				{recommend.Query{}, false}, // min score 0 is below the lists'
+				{recommend.Query{MinScore: 0.01}, true},
+				{recommend.Query{K: 7, MinScore: 0.2}, true},
+				{recommend.Query{K: 8, MinScore: 0.01}, false},
+				{recommend.Query{NoDedup: true, MinScore: 0.01}, false},
+				{recommend.Query{MinScore: 0.01, Categories: recommendtest.Categories}, false},
 			} {
 				if _, stored := similar(tt.q); stored != tt.stored {
 					t.Errorf("query %+v: stored answer %v, want %v", tt.q, stored, tt.stored)
@@ -421,13 +423,13 @@ func TestStoredListsGoStale(t *testing.T) {
 			if err := ch.change(ctx, e, c); err != nil {
 				t.Fatal(err)
 			}
-			if _, stored := similar(Query{MinScore: 0.01}); stored {
+			if _, stored := similar(recommend.Query{MinScore: 0.01}); stored {
 				t.Errorf("after %s: answered from a stale list", ch.name)
 			}
-			if _, err := e.Batch(ctx, BatchOptions{Query: Query{K: 7, MinScore: 0.01}, Store: true}, nil); err != nil {
+			if _, err := e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: 7, MinScore: 0.01}, Store: true}, nil); err != nil {
 				t.Fatal(err)
 			}
-			if _, stored := similar(Query{MinScore: 0.01}); !stored {
+			if _, stored := similar(recommend.Query{MinScore: 0.01}); !stored {
 				t.Errorf("after %s and a new batch: not answered from the new list", ch.name)
 			}
 		})

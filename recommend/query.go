@@ -45,8 +45,8 @@ func (q Query) k() int {
 	return q.K
 }
 
-// Match is one neighbour of a query.
-type Match struct {
+// Neighbor is one neighbour of a query.
+type Neighbor struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
 	Score     float64   `json:"score"`
@@ -59,7 +59,7 @@ type Match struct {
 // descending, then id ascending, and the model generation that scored them.
 type Result struct {
 	Generation uint64
-	Matches    []Match
+	Neighbors    []Neighbor
 }
 
 // filter is a query's restrictions resolved against one index.

@@ -79,7 +79,7 @@ func replayOn(ix *index, chs []change) {
 		if c.put == nil {
 			ix.remove(c.del)
 		} else {
-			ix.put(c.put, ix.model.Vector(c.counts))
+			ix.put(c.put, ix.model.IndexVector(c.counts))
 		}
 	}
 }
@@ -131,7 +131,7 @@ func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64,
 	ix := newIndex(m, gen)
 	last := time.Now()
 	err := e.store.Scan(ctx, false, func(a *Article, c vectorize.Counts) error {
-		ix.appendDoc(a, m.Vector(c))
+		ix.appendDoc(a, m.IndexVector(c))
 		if progress != nil && len(ix.docs)%4096 == 0 && time.Since(last) > 100*time.Millisecond {
 			progress(len(ix.docs), total)
 			last = time.Now()

@@ -34,22 +34,36 @@ func (e *Engine) Similar(ctx context.Context, id string, q Query) (Result, error
 }
 
 // SimilarText returns the nearest articles to a text that need not be in
-// the collection, analysed as an article in language lang ("" = English).
-// Errors: a *FieldError for a bad query or text.
-func (e *Engine) SimilarText(ctx context.Context, title, body, lang string, q Query) (Result, error) {
+// the collection. Errors: a *FieldError for a bad query or text (checked
+// as an article's title, body and lang are).
+func (e *Engine) SimilarText(ctx context.Context, t Text, q Query) (Result, error) {
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
-	if len(body) > e.opts.MaxBodyBytes {
-		return Result{}, &FieldError{"body", fmt.Sprintf("is %d bytes, more than %d", len(body), e.opts.MaxBodyBytes)}
+	if err := validateText(&t, e.opts.MaxBodyBytes); err != nil {
+		return Result{}, err
 	}
-	res, err := e.analyzer.Analyze(vectorize.Document{Title: title, Body: body, Lang: lang})
+	res, err := e.analyzer.Analyze(vectorize.Document{Title: t.Title, Body: t.Body, Lang: t.Lang})
 	if err != nil {
 		return Result{}, analyzeError(err)
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	return e.search(e.ix, e.ix.model.Query(res.Counts), q, -1), nil
+	return e.search(e.ix, e.ix.model.QueryVector(res.Counts), q, -1), nil
+}
+
+// Inspect returns every stage of the analysis of a text under the current
+// model, as the engine would index it as an article. Errors: a
+// *FieldError for a bad text.
+func (e *Engine) Inspect(t Text) (vectorize.Inspection, error) {
+	if err := validateText(&t, e.opts.MaxBodyBytes); err != nil {
+		return vectorize.Inspection{}, err
+	}
+	ins, err := e.analyzer.Inspect(vectorize.Document{Title: t.Title, Body: t.Body, Lang: t.Lang}, e.Model())
+	if err != nil {
+		return vectorize.Inspection{}, analyzeError(err)
+	}
+	return ins, nil
 }
 
 // SimilarHistory returns the nearest articles to a reading history: the
@@ -98,9 +112,9 @@ func (e *Engine) search(ix *index, vec vectorize.Vector, q Query, self int32) Re
 	e.counters.skipped.Add(uint64(s.stats.skipped))
 	e.counters.exact.Add(uint64(s.stats.exact))
 	e.searchers.Put(s)
-	res := Result{Generation: ix.generation, Matches: make([]Match, len(top))}
+	res := Result{Generation: ix.generation, Neighbors: make([]Neighbor, len(top))}
 	for i, t := range top {
-		res.Matches[i] = ix.match(t.doc, t.score)
+		res.Neighbors[i] = ix.match(t.doc, t.score)
 	}
 	return res
 }

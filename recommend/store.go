@@ -2,27 +2,35 @@ package recommend
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/readalike/readalike/vectorize"
 )
 
-// Store is what the engine persists through. storage.DB implements it on
-// Badger. Every method is safe for concurrent use.
+// Store is what the engine persists through: storage.DB implements it on
+// Badger, MemoryStore in memory. Every method is safe for concurrent use.
+// The engine never closes a Store; whoever opened it does.
 type Store interface {
-	// Commit writes the batch atomically (all of it or none of it) and
-	// returns only once it is durable against power loss. Puts replace any
-	// article with the same ID; deleting an absent ID is not an error. The
-	// store keeps the term statistics (N and document frequencies) in step
-	// with the stored term counts in the same atomic write.
-	Commit(ctx context.Context, b Batch) error
+	// Commit writes w atomically (all of it or none of it) and returns
+	// only once it is durable against power loss. A put replaces any
+	// article with the same ID; deleting an absent ID is not an error. An
+	// ID appears at most once in w, among its puts and deletes together,
+	// so the order they are applied in cannot matter; a Write that repeats
+	// one is refused, and nothing is written. The store keeps the term
+	// statistics (N and document frequencies) in step with the stored term
+	// counts in the same atomic write.
+	//
+	// When Commit returns an error, w may or may not have been written: a
+	// store whose sync failed cannot tell what reached the disk. The engine
+	// then leaves its index as it was (the write is not searchable) and
+	// reports the error; the stored articles are the truth, and the index
+	// agrees with them again once it is rebuilt from the store (at the next
+	// start or refit). Committing the same Write again is safe.
+	Commit(ctx context.Context, w Write) error
 
 	// Article returns the stored article, or an error wrapping ErrNotFound.
 	Article(ctx context.Context, id string) (Article, error)
-
-	// Counts returns the stored term counts of an article, or an error
-	// wrapping ErrNotFound.
-	Counts(ctx context.Context, id string) (vectorize.Counts, error)
 
 	// Scan calls fn for every stored article with its term counts, in id
 	// order. The Article's Body may be empty when bodies is false. fn must
@@ -41,6 +49,13 @@ type Store interface {
 
 	// SaveGeneration durably replaces the fitted model's record.
 	SaveGeneration(ctx context.Context, g Generation) error
+}
+
+// NeighborStore is a Store that can also keep neighbor lists, for Similar
+// to answer from without searching (see neighbors.go). The engine finds it
+// by type assertion; a Store without it is searched live every time.
+type NeighborStore interface {
+	Store
 
 	// PutNeighbors stores the lists, each replacing the one stored for its
 	// article, and returns once they are durable, as Commit does. A list
@@ -60,16 +75,32 @@ type Store interface {
 	// replaces an article also removes that article's list in the same
 	// atomic write. The caller owns the returned list.
 	Neighbors(ctx context.Context, id string) (NeighborList, error)
-
-	// Close flushes and closes the store.
-	Close() error
 }
 
-// Batch is one atomic write: articles to put (with their term counts) and
-// ids to delete.
-type Batch struct {
+// Write is one atomic change to a Store: articles to put (with their term
+// counts) and ids to delete. An id appears at most once in it.
+type Write struct {
 	Puts    []Put
 	Deletes []string
+}
+
+// Check reports an id that appears twice in w, among its puts and deletes
+// together: such a Write is refused by every Store.
+func (w Write) Check() error {
+	seen := make(map[string]bool, len(w.Puts)+len(w.Deletes))
+	for _, p := range w.Puts {
+		if seen[p.Article.ID] {
+			return fmt.Errorf("write: id %q appears twice", p.Article.ID)
+		}
+		seen[p.Article.ID] = true
+	}
+	for _, id := range w.Deletes {
+		if seen[id] {
+			return fmt.Errorf("write: id %q appears twice", id)
+		}
+		seen[id] = true
+	}
+	return nil
 }
 
 // Put is one article and its term counts.
@@ -109,11 +140,4 @@ type NeighborList struct {
 	MinScore float64 // the minimum score applied
 	// Neighbors are best first: score descending, then id ascending.
 	Neighbors []Neighbor
-}
-
-// Neighbor is one entry of a NeighborList: an article and its exact cosine
-// score.
-type Neighbor struct {
-	ID    string
-	Score float64
 }

@@ -28,47 +28,69 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
-// ErrExists is returned by Add for an id the collection already has.
+// ErrExists is the error of an article Create refuses: the collection
+// already has its id.
 var ErrExists = errors.New("already exists")
 
-// validate checks the client-given fields of a, and puts its language in
-// canonical form. maxBody is the largest body accepted, in bytes.
+// Validate checks the client-given fields of a as every write does, and
+// puts its language in canonical form: the id, the title, the body (at
+// most maxBody bytes; 0 means DefaultMaxBody), the URL, the category and
+// the language. The error is a *FieldError. Engine.Validate checks with
+// the engine's own body limit.
+func Validate(a *Article, maxBody int) error {
+	if maxBody <= 0 {
+		maxBody = DefaultMaxBody
+	}
+	return validate(a, maxBody)
+}
+
+// validate is Validate with maxBody set.
 func validate(a *Article, maxBody int) error {
 	if err := ValidateID(a.ID); err != nil {
 		return err
 	}
-	if !utf8.ValidString(a.Title) {
-		return &FieldError{"title", "is not valid UTF-8"}
-	}
-	if len(a.Title) > MaxTitleBytes {
-		return &FieldError{"title", fmt.Sprintf("is %d bytes, more than %d", len(a.Title), MaxTitleBytes)}
-	}
-	if !utf8.ValidString(a.Body) {
-		return &FieldError{"body", "is not valid UTF-8"}
+	t := Text{Title: a.Title, Body: a.Body, Lang: a.Lang}
+	if err := validateText(&t, maxBody); err != nil {
+		return err
 	}
 	if strings.TrimSpace(a.Body) == "" {
 		return &FieldError{"body", "is required"}
 	}
-	if len(a.Body) > maxBody {
-		return &FieldError{"body", fmt.Sprintf("is %d bytes, more than %d", len(a.Body), maxBody)}
-	}
+	a.Lang = t.Lang
 	if a.URL != "" {
 		u, err := url.Parse(a.URL)
 		switch {
 		case len(a.URL) > MaxURLBytes:
 			return &FieldError{"url", fmt.Sprintf("is longer than %d bytes", MaxURLBytes)}
+		case !utf8.ValidString(a.URL):
+			return &FieldError{"url", "is not valid UTF-8"}
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			return &FieldError{"url", "must be an absolute http or https URL"}
 		}
 	}
-	if err := printable("category", a.Category, MaxCategoryBytes); err != nil {
-		return err
+	return printable("category", a.Category, MaxCategoryBytes)
+}
+
+// validateText checks a text's fields as an article's, but for the body
+// an article must have, and puts its language in canonical form.
+func validateText(t *Text, maxBody int) error {
+	if !utf8.ValidString(t.Title) {
+		return &FieldError{"title", "is not valid UTF-8"}
 	}
-	lang, err := vectorize.CanonicalLang(a.Lang)
+	if len(t.Title) > MaxTitleBytes {
+		return &FieldError{"title", fmt.Sprintf("is %d bytes, more than %d", len(t.Title), MaxTitleBytes)}
+	}
+	if !utf8.ValidString(t.Body) {
+		return &FieldError{"body", "is not valid UTF-8"}
+	}
+	if len(t.Body) > maxBody {
+		return &FieldError{"body", fmt.Sprintf("is %d bytes, more than %d", len(t.Body), maxBody)}
+	}
+	lang, err := vectorize.CanonicalLang(t.Lang)
 	if err != nil {
 		return &FieldError{"lang", err.Error()}
 	}
-	a.Lang = lang
+	t.Lang = lang
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,168 +24,255 @@ type change struct {
 	del    string
 }
 
-// Upsert adds the articles, replacing any with the same id, and returns once
-// they are durable and searchable. A bad article fails the whole call with a
-// *BatchError wrapping a *FieldError, and nothing is written.
-func (e *Engine) Upsert(ctx context.Context, arts ...Article) error {
+// Outcome says what a write did to one article.
+type Outcome uint8
+
+const (
+	Refused  Outcome = iota // nothing was written; WriteResult.Err says why
+	Created                 // the article is new
+	Replaced                // the article replaced one with the same id
+	Deleted                 // the article was deleted
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Refused:
+		return "refused"
+	case Created:
+		return "created"
+	case Replaced:
+		return "replaced"
+	case Deleted:
+		return "deleted"
+	}
+	return fmt.Sprintf("Outcome(%d)", o)
+}
+
+// WriteResult is what became of one article of a write.
+type WriteResult struct {
+	ID      string
+	Outcome Outcome
+	// Err says why a Refused article was refused: a *FieldError for bad
+	// input, an error wrapping ErrExists (Create) or ErrNotFound (Delete).
+	Err error
+}
+
+// WriteResults are the results of one write, in the order of its articles.
+type WriteResults []WriteResult
+
+// Err returns nil when no article was refused, else an error naming the
+// first one refused (its position and id) and wrapping its error.
+func (rs WriteResults) Err() error {
+	for i, r := range rs {
+		if r.Outcome == Refused {
+			return fmt.Errorf("article %d (%q): %w", i, r.ID, r.Err)
+		}
+	}
+	return nil
+}
+
+// Written returns how many articles were created, replaced or deleted.
+func (rs WriteResults) Written() int {
+	n := 0
+	for _, r := range rs {
+		if r.Outcome != Refused {
+			n++
+		}
+	}
+	return n
+}
+
+// Upsert writes the articles, each replacing any with the same id, and
+// returns once they are durable and searchable, with what became of each
+// one. A bad article is refused (a *FieldError in its result) and the rest
+// are written; an id that repeats one earlier in the call is refused. The
+// error is for the write as a whole: ctx ended before anything was handed
+// to the store, or the store failed (see Store.Commit); the results are
+// then nil.
+func (e *Engine) Upsert(ctx context.Context, arts ...Article) (WriteResults, error) {
 	return e.write(ctx, arts, false)
 }
 
-// Add is Upsert for new articles only: an id the collection has fails the
-// call with an error wrapping ErrExists, and nothing is written.
-func (e *Engine) Add(ctx context.Context, arts ...Article) error {
+// Create is Upsert for new articles only: an id the collection has is
+// refused with an error wrapping ErrExists, and the rest are written.
+func (e *Engine) Create(ctx context.Context, arts ...Article) (WriteResults, error) {
 	return e.write(ctx, arts, true)
 }
 
-// BatchError says which article of a batch is bad, and why.
-type BatchError struct {
-	Index int // position in the batch
-	ID    string
-	Err   error
-}
-
-func (e *BatchError) Error() string {
-	if e.ID != "" {
-		return fmt.Sprintf("article %d (%q): %v", e.Index, e.ID, e.Err)
-	}
-	return fmt.Sprintf("article %d: %v", e.Index, e.Err)
-}
-
-func (e *BatchError) Unwrap() error { return e.Err }
-
-// Validate checks an article as Upsert would, without writing it, and puts
-// its language in canonical form. The error is a *FieldError.
+// Validate checks an article as a write would, without writing it, and
+// puts its language in canonical form. The error is a *FieldError.
 func (e *Engine) Validate(a *Article) error {
 	return validate(a, e.opts.MaxBodyBytes)
 }
 
-func (e *Engine) write(ctx context.Context, arts []Article, add bool) error {
-	if len(arts) == 0 {
-		return nil
-	}
-	arts = append([]Article(nil), arts...)
-	ids := make([]string, len(arts))
-	seen := make(map[string]int, len(arts))
+// Has reports whether the collection holds an article with that id.
+func (e *Engine) Has(id string) bool {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	_, ok := e.ix.byID[id]
+	return ok
+}
+
+func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteResults, error) {
+	res := make(WriteResults, len(arts))
+	arts = slices.Clone(arts)
+	seen := make(map[string]bool, len(arts))
+	var valid []int // positions of the articles still to write
 	for i := range arts {
 		a := &arts[i]
+		res[i].ID = a.ID
 		if err := validate(a, e.opts.MaxBodyBytes); err != nil {
-			return &BatchError{Index: i, ID: a.ID, Err: err}
+			res[i].Err = err
+			continue
 		}
-		if j, dup := seen[a.ID]; dup {
-			return &BatchError{Index: i, ID: a.ID, Err: &FieldError{"id", fmt.Sprintf("repeats article %d of the batch", j)}}
+		if seen[a.ID] {
+			res[i].Err = &FieldError{"id", "repeats an id given earlier in this write"}
+			continue
 		}
-		seen[a.ID] = i
-		ids[i] = a.ID
+		seen[a.ID] = true
+		valid = append(valid, i)
 	}
-	counts, err := e.analyzeAll(arts)
-	if err != nil {
-		return err
+	counts := e.analyzeAll(arts, valid, res)
+	valid = slices.DeleteFunc(valid, func(i int) bool { return res[i].Err != nil })
+	if len(valid) == 0 {
+		return res, ctx.Err()
 	}
 
+	ids := make([]string, len(valid))
+	for j, i := range valid {
+		ids[j] = arts[i].ID
+	}
 	unlock := e.ids.lock(ids)
 	defer unlock()
 	now := time.Now().UTC()
 	e.mu.RLock()
-	existing := make([]int32, len(arts))
-	for i, a := range arts {
-		d, ok := e.ix.byID[a.ID]
-		existing[i] = -1
-		if ok {
-			existing[i] = d
+	for _, i := range valid {
+		if _, ok := e.ix.byID[arts[i].ID]; ok {
+			res[i].Outcome = Replaced
+		} else {
+			res[i].Outcome = Created
 		}
 	}
 	e.mu.RUnlock()
-	b := Batch{Puts: make([]Put, len(arts))}
-	for i := range arts {
+	w := Write{Puts: make([]Put, 0, len(valid))}
+	var written []int
+	for _, i := range valid {
 		a := &arts[i]
 		a.Created, a.Updated, a.ReadCount, a.LastRead = now, now, 0, time.Time{}
-		if existing[i] >= 0 {
-			if add {
-				return &BatchError{Index: i, ID: a.ID, Err: fmt.Errorf("article %q: %w", a.ID, ErrExists)}
+		if res[i].Outcome == Replaced {
+			if create {
+				res[i].Outcome, res[i].Err = Refused, fmt.Errorf("article %q: %w", a.ID, ErrExists)
+				continue
 			}
 			old, err := e.store.Article(ctx, a.ID)
 			if err != nil && !errors.Is(err, ErrNotFound) {
-				return fmt.Errorf("read article %q: %w", a.ID, err)
+				return nil, fmt.Errorf("read article %q: %w", a.ID, err)
 			}
 			if err == nil {
 				a.Created, a.ReadCount, a.LastRead = old.Created, old.ReadCount, old.LastRead
 			}
 		}
-		b.Puts[i] = Put{Article: *a, Counts: counts[i]}
+		w.Puts = append(w.Puts, Put{Article: *a, Counts: counts[i]})
+		written = append(written, i)
+	}
+	if len(written) == 0 {
+		return res, nil
 	}
 	// Once handed to the store a write may land even if ctx ends while it
 	// waits for the disk, so it must not be abandoned half way: the index
 	// would then disagree with the store.
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if err := e.store.Commit(context.WithoutCancel(ctx), b); err != nil {
-		return fmt.Errorf("commit %d articles: %w", len(arts), err)
+	if err := e.store.Commit(context.WithoutCancel(ctx), w); err != nil {
+		return nil, fmt.Errorf("commit %d articles: %w", len(w.Puts), err)
 	}
-	chs := make([]change, len(arts))
-	for i := range arts {
-		chs[i] = change{put: &arts[i], counts: counts[i]}
+	chs := make([]change, len(written))
+	for j, i := range written {
+		chs[j] = change{put: &arts[i], counts: counts[i]}
 	}
 	e.apply(chs)
-	return nil
+	return res, nil
 }
 
-// analyzeAll analyses the articles, on all cores for a big batch, and sets
-// each one's word count.
-func (e *Engine) analyzeAll(arts []Article) ([]vectorize.Counts, error) {
+// analyzeAll analyses the articles at positions valid, on all cores for a
+// big write, and sets each one's word count; an article the analyzer
+// refuses gets its error in res.
+func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vectorize.Counts {
 	counts := make([]vectorize.Counts, len(arts))
-	errs := make([]error, len(arts))
-	workers := min(runtime.GOMAXPROCS(0), (len(arts)+15)/16)
+	workers := min(runtime.GOMAXPROCS(0), (len(valid)+15)/16)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := w; i < len(arts); i += workers {
+			for j := w; j < len(valid); j += workers {
+				i := valid[j]
 				a := &arts[i]
-				res, err := e.analyzer.Analyze(vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang})
-				counts[i], errs[i], a.Words = res.Counts, err, res.Words
+				an, err := e.analyzer.Analyze(vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang})
+				if err != nil {
+					res[i].Err = analyzeError(err)
+					continue
+				}
+				counts[i], a.Words = an.Counts, an.Words
 			}
 		}()
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, &BatchError{Index: i, ID: arts[i].ID, Err: err}
-		}
-	}
-	return counts, nil
+	return counts
 }
 
 // Delete removes the articles with these ids and returns once that is
-// durable. An id the collection lacks fails the call with an error wrapping
-// ErrNotFound, and nothing is deleted.
-func (e *Engine) Delete(ctx context.Context, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	unlock := e.ids.lock(ids)
-	defer unlock()
-	e.mu.RLock()
-	for _, id := range ids {
-		if _, ok := e.ix.byID[id]; !ok {
-			e.mu.RUnlock()
-			return fmt.Errorf("article %q: %w", id, ErrNotFound)
+// durable, with what became of each: Deleted, or Refused with an error
+// wrapping ErrNotFound for an id the collection lacks (or one repeated in
+// the call). The error is for the write as a whole, as for Upsert.
+func (e *Engine) Delete(ctx context.Context, ids ...string) (WriteResults, error) {
+	res := make(WriteResults, len(ids))
+	seen := make(map[string]bool, len(ids))
+	var del []string
+	for i, id := range ids {
+		res[i].ID = id
+		if seen[id] {
+			res[i].Err = &FieldError{"id", "repeats an id given earlier in this write"}
+			continue
 		}
+		seen[id] = true
+		del = append(del, id)
+	}
+	if len(del) == 0 {
+		return res, nil
+	}
+	unlock := e.ids.lock(del)
+	defer unlock()
+	del = del[:0]
+	e.mu.RLock()
+	for i, id := range ids {
+		if res[i].Err != nil {
+			continue
+		}
+		if _, ok := e.ix.byID[id]; !ok {
+			res[i].Err = fmt.Errorf("article %q: %w", id, ErrNotFound)
+			continue
+		}
+		res[i].Outcome = Deleted
+		del = append(del, id)
 	}
 	e.mu.RUnlock()
+	if len(del) == 0 {
+		return res, nil
+	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if err := e.store.Commit(context.WithoutCancel(ctx), Batch{Deletes: ids}); err != nil {
-		return fmt.Errorf("delete %d articles: %w", len(ids), err)
+	if err := e.store.Commit(context.WithoutCancel(ctx), Write{Deletes: del}); err != nil {
+		return nil, fmt.Errorf("delete %d articles: %w", len(del), err)
 	}
-	chs := make([]change, len(ids))
-	for i, id := range ids {
+	chs := make([]change, len(del))
+	for i, id := range del {
 		chs[i] = change{del: id}
 	}
 	e.apply(chs)
-	return nil
+	return res, nil
 }
 
 // apply makes committed changes searchable, a chunk per hold of the lock.
@@ -199,7 +287,7 @@ func (e *Engine) apply(chs []change) {
 		vecs := make([]vectorize.Vector, n)
 		for i, c := range chunk {
 			if c.put != nil {
-				vecs[i] = m.Vector(c.counts)
+				vecs[i] = m.IndexVector(c.counts)
 			}
 		}
 		e.mu.Lock()
@@ -210,7 +298,7 @@ func (e *Engine) apply(chs []change) {
 				continue
 			}
 			if ix.model != m {
-				vecs[i] = ix.model.Vector(c.counts)
+				vecs[i] = ix.model.IndexVector(c.counts)
 			}
 			ix.put(c.put, vecs[i])
 		}

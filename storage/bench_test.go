@@ -34,7 +34,7 @@ func BenchmarkCommit(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				batch := recommend.Batch{Puts: make([]recommend.Put, bc.perBatch)}
+				batch := recommend.Write{Puts: make([]recommend.Put, bc.perBatch)}
 				for pb.Next() {
 					for j := range batch.Puts {
 						i := next.Add(1)

@@ -48,11 +48,11 @@ func onDisk(t *testing.T, bdb *badger.DB) (statsRecord, map[string]uint32) {
 
 func TestIdleCheckpoint(t *testing.T) {
 	d := openTest(t, t.TempDir(), Options{checkpointIdle: 20 * time.Millisecond})
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
 	if rec, _ := onDisk(t, d.bdb); rec.dfCurrent || rec.n != 2 {
 		t.Fatalf("right after a commit: got %+v, want n=2 and the df records not current", rec)
 	}
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "z")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "z")}})
 	want := map[string]uint32{"y": 1, "z": 1}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -69,7 +69,7 @@ func TestIdleCheckpoint(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The next commit clears the flag again, with its data.
-	commit(t, d, recommend.Batch{Deletes: []string{"b"}})
+	commit(t, d, recommend.Write{Deletes: []string{"b"}})
 	if rec, _ := onDisk(t, d.bdb); rec.dfCurrent || rec.n != 1 {
 		t.Fatalf("after another commit: got %+v, want n=1 and not current", rec)
 	}
@@ -81,8 +81,8 @@ func TestCloseCheckpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
-	commit(t, d, recommend.Batch{Deletes: []string{"a"}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
+	commit(t, d, recommend.Write{Deletes: []string{"a"}})
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestRecount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -9,16 +9,15 @@ import (
 	"github.com/readalike/readalike/vectorize"
 )
 
-// Commit writes b atomically and returns once it is durable against power
-// loss, as recommend.Store says. Puts are applied in order and then the
-// deletes, so of two puts of one id the last wins, and a batch that puts and
-// deletes an id deletes it. A put replaces any stored article with its id;
-// deleting an absent id does nothing. N changes in the same transaction;
+// Commit writes w atomically and returns once it is durable against power
+// loss, as recommend.Store says. A put replaces any stored article with its
+// id; deleting an absent id does nothing; a write that names an id twice is
+// refused. N changes in the same transaction;
 // each term's df changes in memory before Commit returns, and on disk at
 // the next checkpoint (see keys.go: a crash in between costs a recount at
 // Open, never a wrong df).
 //
-// Commit checks b first and returns an error naming the put or delete and
+// Commit checks w first and returns an error naming the put or delete and
 // the problem, writing nothing, for an empty id or one over 1024 bytes, and
 // for counts that are not sorted by term, repeat a term, or hold an empty
 // or over-long term or a zero count. It returns an error wrapping
@@ -31,13 +30,13 @@ import (
 // a batch already handed over may still be written (and is then as durable
 // as any other). If the sync fails, the batch is written but may not survive
 // a power loss; committing it again is safe. Commit is safe for concurrent
-// use, and does not keep b or anything in it once it returns.
-func (d *DB) Commit(ctx context.Context, b recommend.Batch) error {
+// use, and does not keep w or anything in it once it returns.
+func (d *DB) Commit(ctx context.Context, w recommend.Write) error {
 	if !d.gate.enter() {
 		return fmt.Errorf("commit: %w", ErrClosed)
 	}
 	defer d.gate.leave()
-	r, err := prepare(b)
+	r, err := prepare(w)
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -47,7 +46,7 @@ func (d *DB) Commit(ctx context.Context, b recommend.Batch) error {
 	return d.c.submit(ctx, r)
 }
 
-// request is a checked and encoded Batch on its way to the committer.
+// request is a checked and encoded Write on its way to the committer.
 type request struct {
 	puts    []prepared
 	deletes []string
@@ -64,9 +63,12 @@ type prepared struct {
 
 // prepare checks b and encodes it, in the caller's goroutine so that many
 // writers encode in parallel. It returns nil for an empty batch.
-func prepare(b recommend.Batch) (*request, error) {
+func prepare(b recommend.Write) (*request, error) {
 	if len(b.Puts) == 0 && len(b.Deletes) == 0 {
 		return nil, nil
+	}
+	if err := b.Check(); err != nil {
+		return nil, err
 	}
 	r := &request{
 		puts:    make([]prepared, len(b.Puts)),

@@ -125,13 +125,13 @@ func crashChild(dir string) {
 			prefix := fmt.Sprintf("p%d-w%d", os.Getpid(), w)
 			for i := 0; ; i++ {
 				id := fmt.Sprintf("%s-%05d", prefix, i)
-				b := recommend.Batch{Puts: []recommend.Put{
+				b := recommend.Write{Puts: []recommend.Put{
 					randPut(rng, id, 500, 60),
 					randPut(rng, fmt.Sprintf("%s-tmp%d", prefix, i%7), 500, 60),
 				}}
 				if i > 0 && i%3 == 0 {
 					b.Puts = append(b.Puts, randPut(rng, fmt.Sprintf("%s-%05d", prefix, rng.IntN(i)), 500, 60))
-					b.Deletes = []string{fmt.Sprintf("%s-tmp%d", prefix, rng.IntN(7))}
+					b.Deletes = []string{fmt.Sprintf("%s-tmp%d", prefix, (i%7+1+rng.IntN(6))%7)} // not the one put
 				}
 				err := d.Commit(context.Background(), b)
 				if errors.Is(err, ErrClosed) {

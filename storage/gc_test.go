@@ -20,7 +20,7 @@ func churn(t *testing.T, d *DB, fn func(round int) bool) int {
 	t.Helper()
 	for round := range 30 {
 		for i := range 60 {
-			var b recommend.Batch
+			var b recommend.Write
 			for j := range 100 {
 				p := put(fmt.Sprintf("a%02d-%03d", i, j), "x", fmt.Sprint(j%7))
 				p.Article.Body = strings.Repeat(fmt.Sprint(round%10), 2000)

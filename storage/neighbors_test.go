@@ -67,7 +67,7 @@ func hasKey(t testing.TB, d *DB, key []byte) bool {
 
 func TestNeighborsRoundTrip(t *testing.T) {
 	d := openTest(t, t.TempDir(), Options{})
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x"), put("b", "x"), put("c", "y")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x"), put("b", "x"), put("c", "y")}})
 	a := neighborList("a", "b", "c")
 	a.Dedup, a.MinScore = math.Inf(1), 0.125
 	a.Neighbors[1].Score = math.Nextafter(0.1, 1) // any float64 comes back bit for bit
@@ -88,19 +88,19 @@ func TestNeighborsRoundTrip(t *testing.T) {
 func TestNeighborsGoStale(t *testing.T) {
 	tests := []struct {
 		name    string
-		b       recommend.Batch
+		b       recommend.Write
 		removed []string // ids whose 'n' record must be gone
 	}{
-		{"add", recommend.Batch{Puts: []recommend.Put{put("new", "x")}}, nil},
-		{"replace", recommend.Batch{Puts: []recommend.Put{put("b", "x", "z")}}, []string{"b"}},
-		{"replace unchanged", recommend.Batch{Puts: []recommend.Put{put("a", "x")}}, []string{"a"}},
-		{"delete", recommend.Batch{Deletes: []string{"c"}}, []string{"c"}},
-		{"delete absent", recommend.Batch{Deletes: []string{"nobody"}}, nil},
+		{"add", recommend.Write{Puts: []recommend.Put{put("new", "x")}}, nil},
+		{"replace", recommend.Write{Puts: []recommend.Put{put("b", "x", "z")}}, []string{"b"}},
+		{"replace unchanged", recommend.Write{Puts: []recommend.Put{put("a", "x")}}, []string{"a"}},
+		{"delete", recommend.Write{Deletes: []string{"c"}}, []string{"c"}},
+		{"delete absent", recommend.Write{Deletes: []string{"nobody"}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := openTest(t, "", Options{})
-			commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x"), put("b", "x"), put("c", "y")}})
+			commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x"), put("b", "x"), put("c", "y")}})
 			lists := []recommend.NeighborList{neighborList("a", "b"), neighborList("b", "a"), neighborList("c")}
 			putNeighbors(t, d, lists...)
 			commit(t, d, tt.b)
@@ -129,8 +129,8 @@ func TestNeighborsSurviveReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x"), put("b", "x")}})
-	commit(t, d, recommend.Batch{Deletes: []string{"b"}, Puts: []recommend.Put{put("c", "x")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x"), put("b", "x")}})
+	commit(t, d, recommend.Write{Deletes: []string{"b"}, Puts: []recommend.Put{put("c", "x")}})
 	a := neighborList("a", "c")
 	putNeighbors(t, d, a)
 	time.Sleep(100 * time.Millisecond) // an idle checkpoint would be due by now
@@ -140,7 +140,7 @@ func TestNeighborsSurviveReopen(t *testing.T) {
 	}
 	d = openTest(t, dir, Options{})
 	checkNeighborList(t, d, "a", a)
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("d", "x")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("d", "x")}})
 	checkNeighborList(t, d, "a", recommend.NeighborList{})
 }
 
@@ -192,8 +192,8 @@ func TestEngineAnswersFromStoredLists(t *testing.T) {
 		arts = append(arts, recommend.Article{ID: fmt.Sprintf("art-%02d", i), Title: fmt.Sprintf("story %d", i%7),
 			Body: fmt.Sprintf("words about topic%d and topic%d, shared by some, story %d", i%5, i%3, i)})
 	}
-	if err := e.Add(ctx, arts...); err != nil {
-		t.Fatal(err)
+	if rs, err := e.Create(ctx, arts...); err != nil || rs.Err() != nil {
+		t.Fatal(err, rs.Err())
 	}
 	if _, err := e.Refit(ctx); err != nil {
 		t.Fatal(err)
@@ -235,8 +235,8 @@ func TestEngineAnswersFromStoredLists(t *testing.T) {
 	d.Close()
 	d, e = open()
 	check(e, true)
-	if err := e.Add(ctx, recommend.Article{ID: "late", Body: "nothing in common"}); err != nil {
-		t.Fatal(err)
+	if rs, err := e.Create(ctx, recommend.Article{ID: "late", Body: "nothing in common"}); err != nil || rs.Err() != nil {
+		t.Fatal(err, rs.Err())
 	}
 	check(e, false)
 }
@@ -284,11 +284,11 @@ func sameList(a, b recommend.NeighborList) bool {
 // sameResult compares results, scores to 1e-12: a live query in another
 // process may differ in the last bits.
 func sameResult(a, b recommend.Result) bool {
-	if a.Generation != b.Generation || len(a.Matches) != len(b.Matches) {
+	if a.Generation != b.Generation || len(a.Neighbors) != len(b.Neighbors) {
 		return false
 	}
-	for i, m := range a.Matches {
-		n := b.Matches[i]
+	for i, m := range a.Neighbors {
+		n := b.Neighbors[i]
 		if math.Abs(m.Score-n.Score) > 1e-12 {
 			return false
 		}
@@ -316,8 +316,8 @@ func BenchmarkSimilarStored(b *testing.B) {
 	}
 	defer e.Close()
 	for i := 0; i < len(arts); i += 256 {
-		if err := e.Add(ctx, arts[i:min(i+256, len(arts))]...); err != nil {
-			b.Fatal(err)
+		if rs, err := e.Create(ctx, arts[i:min(i+256, len(arts))]...); err != nil || rs.Err() != nil {
+			b.Fatal(err, rs.Err())
 		}
 	}
 	if _, err := e.Refit(ctx); err != nil {

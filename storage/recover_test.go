@@ -36,7 +36,7 @@ func TestOpenRepairsEmptyLogFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
+			commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
 			if err := d.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +56,7 @@ func TestOpenRepairsEmptyLogFiles(t *testing.T) {
 				t.Errorf("got no warning, log:\n%s", logged.String())
 			}
 			checkStats(t, d, recommend.TermStats{N: 2, DF: map[string]uint32{"x": 1, "y": 2}})
-			commit(t, d, recommend.Batch{Puts: []recommend.Put{put("c", "z")}, Deletes: []string{"a"}})
+			commit(t, d, recommend.Write{Puts: []recommend.Put{put("c", "z")}, Deletes: []string{"a"}})
 			if err := d.Close(); err != nil {
 				t.Fatal(err)
 			}

@@ -17,10 +17,21 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 	"github.com/readalike/readalike/vectorize"
 )
 
-var _ recommend.Store = (*DB)(nil)
+var _ recommend.NeighborStore = (*DB)(nil)
+
+// TestConformance holds DB, on disk and in memory, to the Store contract.
+func TestConformance(t *testing.T) {
+	t.Run("disk", func(t *testing.T) {
+		recommendtest.TestStore(t, func(t *testing.T) recommend.Store { return openTest(t, t.TempDir(), Options{}) })
+	})
+	t.Run("memory", func(t *testing.T) {
+		recommendtest.TestStore(t, func(t *testing.T) recommend.Store { return openTest(t, "", Options{}) })
+	})
+}
 
 // openTest opens a store in dir (in memory if dir is "") and closes it at
 // the end of the test.
@@ -37,7 +48,7 @@ func openTest(t testing.TB, dir string, opts Options) *DB {
 	return d
 }
 
-func commit(t testing.TB, d *DB, b recommend.Batch) {
+func commit(t testing.TB, d *DB, b recommend.Write) {
 	t.Helper()
 	if err := d.Commit(context.Background(), b); err != nil {
 		t.Fatalf("commit: %v", err)
@@ -104,7 +115,7 @@ func TestRoundTrip(t *testing.T) {
 	d := openTest(t, t.TempDir(), Options{})
 	a := fullArticle()
 	counts := vectorize.Counts{{Term: "straß", Count: 2}, {Term: "straße", Count: 1}, {Term: "über", Count: 3}}
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{{Article: a, Counts: counts}, put("b", "über")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{{Article: a, Counts: counts}, put("b", "über")}})
 
 	gotA, err := d.Article(ctx, a.ID)
 	if err != nil {
@@ -138,7 +149,7 @@ func TestRoundTrip(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	ctx := context.Background()
 	d := openTest(t, "", Options{})
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x")}})
 	_, err := d.Article(ctx, "nope")
 	if !errors.Is(err, recommend.ErrNotFound) || err.Error() != `article "nope": not found` {
 		t.Errorf("article: got %v, want ErrNotFound", err)
@@ -155,60 +166,57 @@ func TestReplaceAndDelete(t *testing.T) {
 	d := openTest(t, "", Options{})
 	steps := []struct {
 		name  string
-		batch recommend.Batch
+		batch recommend.Write
 		want  recommend.TermStats
 	}{
-		{"two puts", recommend.Batch{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y", "z")}},
+		{"two puts", recommend.Write{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y", "z")}},
 			recommend.TermStats{N: 2, DF: map[string]uint32{"x": 1, "y": 2, "z": 1}}},
-		{"replace", recommend.Batch{Puts: []recommend.Put{put("a", "y", "w", "w")}},
+		{"replace", recommend.Write{Puts: []recommend.Put{put("a", "y", "w", "w")}},
 			recommend.TermStats{N: 2, DF: map[string]uint32{"w": 1, "y": 2, "z": 1}}},
-		{"replace with the same terms", recommend.Batch{Puts: []recommend.Put{put("a", "y", "w")}},
+		{"replace with the same terms", recommend.Write{Puts: []recommend.Put{put("a", "y", "w")}},
 			recommend.TermStats{N: 2, DF: map[string]uint32{"w": 1, "y": 2, "z": 1}}},
-		{"delete", recommend.Batch{Deletes: []string{"b"}},
+		{"delete", recommend.Write{Deletes: []string{"b"}},
 			recommend.TermStats{N: 1, DF: map[string]uint32{"w": 1, "y": 1}}},
-		{"delete absent", recommend.Batch{Deletes: []string{"b", "never"}},
+		{"delete absent", recommend.Write{Deletes: []string{"b", "never"}},
 			recommend.TermStats{N: 1, DF: map[string]uint32{"w": 1, "y": 1}}},
-		{"put twice in one batch: the last wins", recommend.Batch{Puts: []recommend.Put{put("c", "p"), put("c", "q")}},
+		{"put", recommend.Write{Puts: []recommend.Put{put("c", "q")}},
 			recommend.TermStats{N: 2, DF: map[string]uint32{"q": 1, "w": 1, "y": 1}}},
-		{"put and delete in one batch: deleted", recommend.Batch{Puts: []recommend.Put{put("e", "r")}, Deletes: []string{"e", "a"}},
-			recommend.TermStats{N: 1, DF: map[string]uint32{"q": 1}}},
-		{"no terms", recommend.Batch{Puts: []recommend.Put{put("f")}},
-			recommend.TermStats{N: 2, DF: map[string]uint32{"q": 1}}},
-		{"empty batch", recommend.Batch{},
-			recommend.TermStats{N: 2, DF: map[string]uint32{"q": 1}}},
-		{"delete all", recommend.Batch{Deletes: []string{"c", "f"}},
+		{"put one and delete another", recommend.Write{Puts: []recommend.Put{put("e", "r")}, Deletes: []string{"a"}},
+			recommend.TermStats{N: 2, DF: map[string]uint32{"q": 1, "r": 1}}},
+		{"no terms", recommend.Write{Puts: []recommend.Put{put("f")}},
+			recommend.TermStats{N: 3, DF: map[string]uint32{"q": 1, "r": 1}}},
+		{"empty write", recommend.Write{},
+			recommend.TermStats{N: 3, DF: map[string]uint32{"q": 1, "r": 1}}},
+		{"delete all", recommend.Write{Deletes: []string{"c", "e", "f"}},
 			recommend.TermStats{N: 0, DF: map[string]uint32{}}},
 	}
 	for _, s := range steps {
 		commit(t, d, s.batch)
 		t.Run(s.name, func(t *testing.T) { checkStats(t, d, s.want) })
 	}
-	if _, err := d.Article(context.Background(), "e"); !errors.Is(err, recommend.ErrNotFound) {
-		t.Errorf("article put and deleted in one batch: got %v, want ErrNotFound", err)
-	}
 }
 
 func TestCommitValidation(t *testing.T) {
 	d := openTest(t, "", Options{})
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("keep", "x")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("keep", "x")}})
 	long := strings.Repeat("x", maxKeyLen+1)
 	good := put("new", "y")
 	tests := []struct {
 		name  string
-		batch recommend.Batch
+		batch recommend.Write
 		want  string
 	}{
-		{"empty id", recommend.Batch{Puts: []recommend.Put{good, put("")}}, "put 1 (id \"\"): id is empty"},
-		{"long id", recommend.Batch{Puts: []recommend.Put{put(long)}}, "id is 1025 bytes long"},
-		{"unsorted", recommend.Batch{Puts: []recommend.Put{good, {Article: recommend.Article{ID: "u"},
+		{"empty id", recommend.Write{Puts: []recommend.Put{good, put("")}}, "put 1 (id \"\"): id is empty"},
+		{"long id", recommend.Write{Puts: []recommend.Put{put(long)}}, "id is 1025 bytes long"},
+		{"unsorted", recommend.Write{Puts: []recommend.Put{good, {Article: recommend.Article{ID: "u"},
 			Counts: vectorize.Counts{{Term: "b", Count: 1}, {Term: "a", Count: 1}}}}}, `counts not sorted by term: "a" after "b"`},
-		{"duplicate term", recommend.Batch{Puts: []recommend.Put{{Article: recommend.Article{ID: "u"},
+		{"duplicate term", recommend.Write{Puts: []recommend.Put{{Article: recommend.Article{ID: "u"},
 			Counts: vectorize.Counts{{Term: "a", Count: 1}, {Term: "a", Count: 2}}}}}, `term "a" appears twice`},
-		{"empty term", recommend.Batch{Puts: []recommend.Put{{Article: recommend.Article{ID: "u"},
+		{"empty term", recommend.Write{Puts: []recommend.Put{{Article: recommend.Article{ID: "u"},
 			Counts: vectorize.Counts{{Term: "", Count: 1}}}}}, "term 0 is empty"},
-		{"zero count", recommend.Batch{Puts: []recommend.Put{{Article: recommend.Article{ID: "u"},
+		{"zero count", recommend.Write{Puts: []recommend.Put{{Article: recommend.Article{ID: "u"},
 			Counts: vectorize.Counts{{Term: "a", Count: 0}}}}}, `term 0 ("a") has count 0`},
-		{"empty delete", recommend.Batch{Puts: []recommend.Put{good}, Deletes: []string{"keep", ""}}, "delete 1: id is empty"},
+		{"empty delete", recommend.Write{Puts: []recommend.Put{good}, Deletes: []string{"keep", ""}}, "delete 1: id is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,13 +245,19 @@ func TestStatsMatchRecount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	model := map[string]recommend.Put{}
 	for round := range 200 {
-		var b recommend.Batch
+		var b recommend.Write
+		used := map[string]bool{}
 		for range rng.IntN(6) {
-			p := randPut(rng, fmt.Sprintf("id%02d", rng.IntN(40)), 30, 1+rng.IntN(12))
-			b.Puts = append(b.Puts, p)
+			if id := fmt.Sprintf("id%02d", rng.IntN(40)); !used[id] {
+				used[id] = true
+				b.Puts = append(b.Puts, randPut(rng, id, 30, 1+rng.IntN(12)))
+			}
 		}
 		for range rng.IntN(3) {
-			b.Deletes = append(b.Deletes, fmt.Sprintf("id%02d", rng.IntN(45)))
+			if id := fmt.Sprintf("id%02d", rng.IntN(45)); !used[id] {
+				used[id] = true
+				b.Deletes = append(b.Deletes, id)
+			}
 		}
 		commit(t, d, b)
 		for _, p := range b.Puts {
@@ -307,12 +321,14 @@ func TestConcurrentCommits(t *testing.T) {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			for i := range perWriter {
-				b := recommend.Batch{Puts: []recommend.Put{
+				shared := rng.IntN(10)
+				b := recommend.Write{Puts: []recommend.Put{
 					randPut(rng, fmt.Sprintf("w%02d-%03d", w, i), 200, 20),
-					randPut(rng, fmt.Sprintf("shared-%02d", rng.IntN(10)), 200, 20), // raced over by all writers
+					randPut(rng, fmt.Sprintf("shared-%02d", shared), 200, 20), // raced over by all writers
 				}}
 				if i%5 == 4 {
-					b.Deletes = []string{fmt.Sprintf("w%02d-%03d", w, i-2), fmt.Sprintf("shared-%02d", rng.IntN(10))}
+					other := (shared + 1 + rng.IntN(9)) % 10 // not the one put
+					b.Deletes = []string{fmt.Sprintf("w%02d-%03d", w, i-2), fmt.Sprintf("shared-%02d", other)}
 				}
 				if err := d.Commit(context.Background(), b); err != nil {
 					errs <- err
@@ -361,7 +377,7 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
 	gen := recommend.Generation{Number: 3, N: 2, DF: map[string]uint32{"x": 1, "y": 2}, Settings: "s", FittedAt: time.Now()}
 	if err := d.SaveGeneration(ctx, gen); err != nil {
 		t.Fatal(err)
@@ -403,7 +419,7 @@ func TestFormat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x")}})
+			commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x")}})
 			d.Close()
 			if tt.name == "foreign" {
 				dir = t.TempDir()
@@ -438,7 +454,7 @@ func TestClosed(t *testing.T) {
 	}
 	calls := map[string]error{
 		"close again":    d.Close(),
-		"commit":         d.Commit(ctx, recommend.Batch{Puts: []recommend.Put{put("a")}}),
+		"commit":         d.Commit(ctx, recommend.Write{Puts: []recommend.Put{put("a")}}),
 		"scan":           d.Scan(ctx, true, func(*recommend.Article, vectorize.Counts) error { return nil }),
 		"save gen":       d.SaveGeneration(ctx, recommend.Generation{}),
 		"put neighbours": d.PutNeighbors(ctx, []recommend.NeighborList{{ID: "a", K: 1}}),
@@ -460,7 +476,7 @@ func TestCommitCancelled(t *testing.T) {
 	d := openTest(t, "", Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := d.Commit(ctx, recommend.Batch{Puts: []recommend.Put{put("a", "x")}}); !errors.Is(err, context.Canceled) {
+	if err := d.Commit(ctx, recommend.Write{Puts: []recommend.Put{put("a", "x")}}); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
@@ -468,7 +484,7 @@ func TestCommitCancelled(t *testing.T) {
 func TestBatchTooBig(t *testing.T) {
 	// 1 MiB memtables: a transaction holds about 150 KB, 1600 records.
 	d := openTest(t, t.TempDir(), Options{MemTableSize: 1 << 20})
-	big := recommend.Batch{}
+	big := recommend.Write{}
 	for i := range 3000 {
 		big.Puts = append(big.Puts, put(fmt.Sprintf("big%04d", i), "x"))
 	}
@@ -482,7 +498,7 @@ func TestBatchTooBig(t *testing.T) {
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
-			var b recommend.Batch
+			var b recommend.Write
 			for i := range 250 {
 				b.Puts = append(b.Puts, put(fmt.Sprintf("w%d-%03d", w, i), fmt.Sprintf("t%d", i%50), "common"))
 			}
@@ -502,7 +518,7 @@ func TestBatchTooBig(t *testing.T) {
 func TestScan(t *testing.T) {
 	ctx := context.Background()
 	d := openTest(t, "", Options{})
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("c", "z"), put("a", "x"), put("b", "y", "y")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("c", "z"), put("a", "x"), put("b", "y", "y")}})
 
 	var ids []string
 	err := d.Scan(ctx, true, func(a *recommend.Article, c vectorize.Counts) error {
@@ -552,7 +568,7 @@ func TestScan(t *testing.T) {
 
 func TestScanFindsDisagreement(t *testing.T) {
 	d := openTest(t, "", Options{})
-	commit(t, d, recommend.Batch{Puts: []recommend.Put{put("a", "x"), put("b", "y")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x"), put("b", "y")}})
 	if err := d.bdb.Update(func(txn *badger.Txn) error { return txn.Delete(countsKey("a")) }); err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +584,7 @@ func TestScanFindsDisagreement(t *testing.T) {
 func TestRotatedLogsAreSynced(t *testing.T) {
 	d := openTest(t, t.TempDir(), Options{MemTableSize: 1 << 20, valueLogFileSize: 1 << 20})
 	for i := range 300 {
-		var b recommend.Batch
+		var b recommend.Write
 		for j := range 20 {
 			p := put(fmt.Sprintf("a%03d-%02d", i, j), "x", fmt.Sprint(j))
 			p.Article.Body = strings.Repeat("b", 900) // under ValueThreshold: goes to the WAL
@@ -592,7 +608,7 @@ func TestSize(t *testing.T) {
 	d := openTest(t, t.TempDir(), Options{})
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := range 50 {
-		commit(t, d, recommend.Batch{Puts: []recommend.Put{randPut(rng, fmt.Sprint(i), 100, 50)}})
+		commit(t, d, recommend.Write{Puts: []recommend.Put{randPut(rng, fmt.Sprint(i), 100, 50)}})
 	}
 	lsm, vlog, err := d.Size()
 	if err != nil || lsm <= 0 || vlog <= 0 {
@@ -616,7 +632,7 @@ func TestGCRunsAndStops(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i := range 100 {
-		commit(t, d, recommend.Batch{Puts: []recommend.Put{randPut(rng, fmt.Sprint(i%10), 100, 50)}})
+		commit(t, d, recommend.Write{Puts: []recommend.Put{randPut(rng, fmt.Sprint(i%10), 100, 50)}})
 	}
 	time.Sleep(20 * time.Millisecond)
 	if err := d.Close(); err != nil {

@@ -220,19 +220,20 @@ func (m *Model) Weights64(c Counts) []float64 {
 	return w
 }
 
-// Vector returns the vector of an article with term counts c, adding terms
-// it has not seen to the dictionary. Use it for articles that join the
-// collection.
-func (m *Model) Vector(c Counts) Vector {
+// IndexVector returns the vector of an article that joins the collection,
+// with term counts c: terms the dictionary lacks are added to it, so that
+// the index can hold them. For a text that is only searched with, use
+// QueryVector, which leaves the dictionary alone.
+func (m *Model) IndexVector(c Counts) Vector {
 	ids := m.dict.AddAll(make([]uint32, 0, len(c)), c)
 	return m.weigh(ids, c, nil)
 }
 
-// Query returns the vector of a text that is not in the collection. The
-// dictionary is left alone: a term it lacks matches no article, but still
+// QueryVector returns the vector of a text that is not in the collection.
+// The dictionary is left alone: a term it lacks matches no article, but still
 // counts in the norm, so scores are the cosines an article with that text
 // would get.
-func (m *Model) Query(c Counts) Vector {
+func (m *Model) QueryVector(c Counts) Vector {
 	ids := make([]uint32, len(c))
 	known := make([]bool, len(c))
 	for i, tc := range c {

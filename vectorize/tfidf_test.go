@@ -45,7 +45,7 @@ func TestTFIDFByHand(t *testing.T) {
 		for i, c := range handCorpus {
 			want := handWeights[sublinear][i]
 			w64 := m.Weights64(c)
-			v := m.Vector(c)
+			v := m.IndexVector(c)
 			if len(v) != len(want) {
 				t.Fatalf("sublinear=%v doc %d: %d entries, want %d", sublinear, i, len(v), len(want))
 			}
@@ -76,7 +76,7 @@ func TestCosineByHand(t *testing.T) {
 	m := Fit(handCorpus, ModelOptions{TF: TFRaw})
 	v := make([]Vector, len(handCorpus))
 	for i, c := range handCorpus {
-		v[i] = m.Vector(c)
+		v[i] = m.IndexVector(c)
 	}
 	w := handWeights[false]
 	tests := []struct {
@@ -100,7 +100,7 @@ func TestQueryUnseenTerm(t *testing.T) {
 	m := Fit(handCorpus, ModelOptions{})
 	// "elder" is not in the table: df counts as 1, so
 	// w = (1.2231435513142097, ln(5/2)+1) / norm.
-	q := m.Query(Counts{{"appl", 1}, {"elder", 1}})
+	q := m.QueryVector(Counts{{"appl", 1}, {"elder", 1}})
 	if len(q) != 1 || m.Dictionary().Term(q[0].ID) != "appl" {
 		t.Fatalf("query vector = %v, want only appl", q)
 	}
@@ -111,7 +111,7 @@ func TestQueryUnseenTerm(t *testing.T) {
 		t.Error("Query added a term to the dictionary")
 	}
 	// Vector, for an article joining the collection, adds it.
-	v := m.Vector(Counts{{"appl", 1}, {"elder", 1}})
+	v := m.IndexVector(Counts{{"appl", 1}, {"elder", 1}})
 	if len(v) != 2 || math.Abs(float64(v[1].Weight)-0.8429263481500496) > 1e-6 {
 		t.Errorf("article vector = %v, want elder at 0.8429263481500496", v)
 	}
@@ -120,7 +120,7 @@ func TestQueryUnseenTerm(t *testing.T) {
 func TestPruning(t *testing.T) {
 	// max_df 0.5: appl (3 of 4) goes; min_df 2: date (1 of 4) goes.
 	m := Fit(handCorpus, ModelOptions{MinDF: 2, MaxDF: 0.5})
-	v := m.Vector(handCorpus[3])
+	v := m.IndexVector(handCorpus[3])
 	if len(v) != 1 || m.Dictionary().Term(v[0].ID) != "cherri" || v[0].Weight != 1 {
 		t.Errorf("pruned vector of d4 = %v, want cherri alone at weight 1", v)
 	}
@@ -170,7 +170,7 @@ func TestModelOptionsDefaults(t *testing.T) {
 // empty collection, where every term of a new article is unseen.
 func TestMaxDFOneKeepsAll(t *testing.T) {
 	m := NewModel(NewDictionary(), 0, nil, ModelOptions{MaxDF: 1})
-	if v := m.Vector(Counts{{"appl", 1}, {"banana", 2}}); len(v) != 2 {
+	if v := m.IndexVector(Counts{{"appl", 1}, {"banana", 2}}); len(v) != 2 {
 		t.Errorf("vector in an empty collection = %v, want both terms", v)
 	}
 }
@@ -191,7 +191,7 @@ func TestVectorMatchesFloat64(t *testing.T) {
 		m := Fit(docs, ModelOptions{TF: tfOf(sub)})
 		for _, c := range docs {
 			w := m.Weights64(c)
-			v := m.Vector(c)
+			v := m.IndexVector(c)
 			var norm float64
 			for i, tc := range c {
 				id, _ := m.Dictionary().ID(tc.Term)

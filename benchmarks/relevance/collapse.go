@@ -20,7 +20,7 @@ type collapser struct {
 	c     *Corpus
 	dedup float64
 	vecs  map[string]vectorize.Vector // by id, computed on first use
-	kept  []recommend.Match
+	kept  []recommend.Neighbor
 }
 
 func newCollapser(e *recommend.Engine, c *Corpus, dedup float64) *collapser {
@@ -42,7 +42,7 @@ func (cl *collapser) vector(id string) (vectorize.Vector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analyze %s: %w", id, err)
 	}
-	v := cl.e.Model().Query(an.Counts)
+	v := cl.e.Model().QueryVector(an.Counts)
 	cl.vecs[id] = v
 	return v, nil
 }
@@ -51,7 +51,7 @@ func (cl *collapser) vector(id string) (vectorize.Vector, error) {
 // near-duplicates of the query (by their score, as the engine's rule has
 // it) nor of a better neighbour. With dedup off it returns ms cut to K.
 // The result is valid until the next call.
-func (cl *collapser) collapse(ms []recommend.Match) ([]recommend.Match, error) {
+func (cl *collapser) collapse(ms []recommend.Neighbor) ([]recommend.Neighbor, error) {
 	cl.kept = cl.kept[:0]
 	for _, m := range ms {
 		if len(cl.kept) == K {

@@ -54,7 +54,7 @@ func newScorer(c *Corpus) *scorer {
 }
 
 // add scores the neighbours ms of article id; it has emit's signature.
-func (s *scorer) add(id string, ms []recommend.Match) error {
+func (s *scorer) add(id string, ms []recommend.Neighbor) error {
 	qi, ok := s.c.index[id]
 	if !ok {
 		s.unknown = id

@@ -20,7 +20,7 @@ func TestMetricsByHand(t *testing.T) {
 	if c.Twins() != 2 {
 		t.Fatalf("Twins() = %d, want 2", c.Twins())
 	}
-	lists := map[string][]recommend.Match{
+	lists := map[string][]recommend.Neighbor{
 		// hits at 1 and 2 of R = 2: AP 1; a2 and a3 are one story twice.
 		"a1": {{ID: "a2", Score: 0.5}, {ID: "a3", Score: 0.5}, {ID: "b1", Score: 0.1}},
 		// its own twin first, an exact duplicate by score too: AP 1.
@@ -78,7 +78,7 @@ func TestMetricsFullList(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := newScorer(c)
-	if err := s.add("q", []recommend.Match{{ID: "c"}, {ID: "d"}, {ID: "e"}, {ID: "f"}, {ID: "g"}}); err != nil {
+	if err := s.add("q", []recommend.Neighbor{{ID: "c"}, {ID: "d"}, {ID: "e"}, {ID: "f"}, {ID: "g"}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := s.ap, (1+2.0/3+3.0/5)/5; math.Abs(got-want) > 1e-12 {

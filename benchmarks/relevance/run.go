@@ -69,7 +69,11 @@ func (col *Collection) ingest(ctx context.Context, s Settings) error {
 		for _, a := range arts[lo:min(lo+chunk, len(arts))] {
 			batch = append(batch, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Lang: a.Lang})
 		}
-		if err := e.Upsert(ctx, batch...); err != nil {
+		rs, err := e.Upsert(ctx, batch...)
+		if err == nil {
+			err = rs.Err()
+		}
+		if err != nil {
 			return fmt.Errorf("load %s: %w", col.corpus.Name, err)
 		}
 	}
@@ -143,7 +147,7 @@ func (col *Collection) Evaluate(ctx context.Context, s Settings) (Result, error)
 	// rule (the query's near-duplicates dropped, then each neighbour's).
 	off, coll := newScorer(col.corpus), newScorer(col.corpus)
 	cl := newCollapser(e, col.corpus, s.Dedup)
-	_, err = e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: collapseDepth, NoDedup: true}}, func(id string, ms []recommend.Match) error {
+	_, err = e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: collapseDepth, NoDedup: true}}, func(id string, ms []recommend.Neighbor) error {
 		if err := off.add(id, ms[:min(len(ms), K)]); err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
+	"github.com/readalike/readalike/storage"
 	"github.com/readalike/readalike/vectorize"
 )
 
@@ -37,20 +39,22 @@ func runAnalyze(ctx context.Context, e *env, args []string) error {
 	if *vectors {
 		return usagef("--vectors goes with --input FILE.jsonl; for TEXT, --data DIR gives the weights")
 	}
-	var model *vectorize.Model
+	var col *storage.Collection
 	if *data != "" {
-		if err := needCollection(*data); err != nil {
-			return err
-		}
-		log, _ := newLogger(io.Discard, "text", "info")
-		col, err := openCollection(ctx, *data, recommend.Options{RefitShare: -1}, log, e.stderr)
-		if err != nil {
+		var err error
+		if col, err = openExisting(ctx, e, &storeFlags{data: *data}); err != nil {
 			return err
 		}
 		defer col.Close()
-		model, analyzer = col.engine.Model(), col.engine.Analyzer()
 	}
-	ins, err := analyzer.Inspect(vectorize.Document{Title: *title, Body: fs.Arg(0), Lang: *lang}, model)
+	text := recommend.Text{Title: *title, Body: fs.Arg(0), Lang: *lang}
+	var ins vectorize.Inspection
+	var err error
+	if col != nil {
+		ins, err = col.Engine.Inspect(text)
+	} else {
+		ins, err = analyzer.Inspect(vectorize.Document{Title: text.Title, Body: text.Body, Lang: text.Lang}, nil)
+	}
 	if err != nil {
 		return err
 	}
@@ -103,12 +107,6 @@ func printInspection(w io.Writer, ins vectorize.Inspection) {
 // skipped, and of an id that repeats the later line wins (in the place of
 // the first), so the model is the one a collection of the file gets.
 func analyzeFile(ctx context.Context, e *env, a *vectorize.Analyzer, mo vectorize.ModelOptions, path string, vectors bool) error {
-	// An empty engine, only to validate articles as ingest does.
-	v, err := openCollection(ctx, "", recommend.Options{RefitShare: -1}, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	type row struct {
 		id     string
 		words  int
@@ -117,9 +115,9 @@ func analyzeFile(ctx context.Context, e *env, a *vectorize.Analyzer, mo vectoriz
 	var rows []row
 	at := map[string]int{} // id -> position in rows
 	bad := 0
-	err = readInputs([]string{path}, e.stdin, func(r record) error {
+	err := articleio.Read([]string{path}, e.stdin, func(r articleio.Record) error {
 		if r.Err == nil {
-			r.Err = v.engine.Validate(&r.Article)
+			r.Err = r.Check(func(a *recommend.Article) error { return recommend.Validate(a, 0) })
 		}
 		if r.Err == nil {
 			res, err := a.Analyze(vectorize.Document{Title: r.Article.Title, Body: r.Article.Body, Lang: r.Article.Lang})
@@ -136,7 +134,7 @@ func analyzeFile(ctx context.Context, e *env, a *vectorize.Analyzer, mo vectoriz
 			r.Err = err
 		}
 		bad++
-		fmt.Fprintf(e.stderr, "%s: %v\n", r.where(), r.Err)
+		fmt.Fprintf(e.stderr, "%s: %v\n", r.Where(), r.Err)
 		return nil
 	})
 	if err != nil {

@@ -165,7 +165,7 @@ func checkVectors(t *testing.T, a analyzed) {
 // counts. So the model it fits is the one of a collection of the file.
 func TestAnalyzeInputLikeIngest(t *testing.T) {
 	dir := t.TempDir()
-	in, good, bad := badInput(t, dir)
+	in, good, bad, _ := badInput(t, dir)
 	lines := mustRead(t, in) + jsonLines(t, art{ID: "good-1", Title: "One again", Body: "a later version of the first"})
 	writeFile(t, in, lines)
 	r := readalike(t, "analyze", "--input", in, "--vectors")

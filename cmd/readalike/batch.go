@@ -1,22 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 func runBatch(ctx context.Context, e *env, args []string) error {
@@ -26,7 +19,7 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	var qf queryFlags
 	qf.register(fs)
 	input := fs.Bool("input", false, "read the articles from the FILE arguments (JSONL, CSV, .txt folders) and fit a model on them in a temporary collection, removed at the end")
-	out := fs.String("out", "-", "output file (- for standard output); written under a temporary name and renamed when complete")
+	outPath := fs.String("out", "-", "output file (- for standard output); written under a temporary name and renamed when complete")
 	format := fs.String("format", "jsonl", "output format: jsonl ({\"id\", \"neighbors\": [{\"id\", \"score\"}]} a line) or csv (id,rank,neighbor,score)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	plain := fs.Bool("exhaustive", false, "scan every posting, without pruning (the baseline; same answers)")
@@ -39,7 +32,7 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *format != "jsonl" && *format != "csv" {
+	if *format != articleio.JSONL && *format != articleio.CSV {
 		return usagef("--format %q: want jsonl or csv", *format)
 	}
 	if *input && !given["data"] {
@@ -78,34 +71,38 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	}
 	defer col.Close() // before RemoveAll
 	if *input {
-		if err := loadInputs(ctx, e, col.engine, fs.Args()); err != nil {
+		if err := loadInputs(ctx, e, col.Engine, fs.Args()); err != nil {
 			return err
 		}
 	}
 
-	w, commit, abort, err := createOutput(*out, e.stdout)
+	var out io.Writer = e.stdout
+	var file *articleio.File
+	if *outPath != "-" {
+		if file, err = articleio.CreateFile(*outPath); err != nil {
+			return err
+		}
+		defer file.Abort()
+		out = file
+	}
+	lw, err := articleio.NewListWriter(out, *format)
 	if err != nil {
 		return err
 	}
-	defer abort()
-	emit := jsonlEmitter(w)
-	if *format == "csv" {
-		emit = csvEmitter(w)
-	}
-	total := col.engine.Stats().Articles
+	total := col.Engine.Stats().Articles
 	bar := newProgress(e.stderr, "articles", int64(total))
-	st, err := col.engine.Batch(ctx, recommend.BatchOptions{
+	st, err := col.Engine.Batch(ctx, recommend.BatchOptions{
 		Query: q, Threads: *threads, Exhaustive: *plain, Store: *store,
 		Progress: func(done, _ int) { bar.set(int64(done)) },
-	}, emit.write)
+	}, lw.Write)
 	bar.finish()
 	if err == nil {
-		err = emit.flush()
+		err = lw.Flush()
+	}
+	if err == nil && file != nil {
+		err = file.Commit()
 	}
 	if err != nil {
-		return err
-	}
-	if err := commit(); err != nil {
 		return err
 	}
 	scanned := float64(st.Postings + st.Skipped)
@@ -121,7 +118,7 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 // fits the model on them; bad records are reported and skipped.
 func loadInputs(ctx context.Context, e *env, eng *recommend.Engine, paths []string) error {
 	start := time.Now()
-	n, err := load(ctx, eng, paths, e.stdin, e.stderr, loadOptions{batch: 256, writers: 4})
+	n, err := articleio.LoadFiles(ctx, eng, paths, e.stdin, articleio.LoadOptions{Report: reporter(e.stderr)})
 	if err != nil {
 		return err
 	}
@@ -129,122 +126,8 @@ func loadInputs(ctx context.Context, e *env, eng *recommend.Engine, paths []stri
 		return err
 	}
 	fmt.Fprintf(e.stderr, "batch: read and fitted %d articles in %.2f s, skipped %d bad records\n",
-		n.written, time.Since(start).Seconds(), n.skipped)
+		n.Written, time.Since(start).Seconds(), n.Skipped)
 	return nil
-}
-
-// createOutput opens the output: standard output for "-", else a temporary
-// file beside path that commit renames to path and abort removes, so a
-// half-written file never stands under the final name.
-func createOutput(path string, stdout io.Writer) (w *bufio.Writer, commit func() error, abort func(), err error) {
-	if path == "-" {
-		w = bufio.NewWriterSize(stdout, 1<<20)
-		return w, w.Flush, func() {}, nil
-	}
-	f, err := createPartial(path)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	w = bufio.NewWriterSize(f, 1<<20)
-	done := false
-	commit = func() error {
-		if err := w.Flush(); err != nil {
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
-		if err := os.Rename(f.Name(), path); err != nil {
-			return err
-		}
-		done = true
-		return nil
-	}
-	abort = func() {
-		if !done {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}
-	return w, commit, abort, nil
-}
-
-// createPartial creates a new file .BASE.partial-N beside path. Unlike
-// os.CreateTemp, which makes it private (0600), it asks for 0666 and lets
-// the umask decide, as the shell's > would.
-func createPartial(path string) (*os.File, error) {
-	for try := 0; ; try++ {
-		name := filepath.Join(filepath.Dir(path), fmt.Sprintf(".%s.partial-%d", filepath.Base(path), rand.Uint32()))
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
-		if errors.Is(err, fs.ErrExist) && try < 100 {
-			continue
-		}
-		return f, err
-	}
-}
-
-type emitter struct {
-	write func(id string, ms []recommend.Match) error
-	flush func() error
-}
-
-type neighborJSON struct {
-	ID    string  `json:"id"`
-	Score float64 `json:"score"`
-}
-
-func jsonlEmitter(w *bufio.Writer) emitter {
-	enc := json.NewEncoder(w)
-	ns := []neighborJSON{} // an article without neighbours gets [], not null
-	return emitter{
-		write: func(id string, ms []recommend.Match) error {
-			ns = ns[:0]
-			for _, m := range ms {
-				ns = append(ns, neighborJSON{m.ID, m.Score})
-			}
-			return enc.Encode(struct {
-				ID        string         `json:"id"`
-				Neighbors []neighborJSON `json:"neighbors"`
-			}{id, ns})
-		},
-		flush: w.Flush,
-	}
-}
-
-func csvEmitter(w *bufio.Writer) emitter {
-	cw := csv.NewWriter(w)
-	header := false
-	writeHeader := func() error {
-		if header {
-			return nil
-		}
-		header = true
-		return cw.Write([]string{"id", "rank", "neighbor", "score"})
-	}
-	return emitter{
-		write: func(id string, ms []recommend.Match) error {
-			if err := writeHeader(); err != nil {
-				return err
-			}
-			for i, m := range ms {
-				if err := cw.Write([]string{id, strconv.Itoa(i + 1), m.ID, strconv.FormatFloat(m.Score, 'f', 6, 64)}); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-		flush: func() error {
-			// The header even when no article had a line.
-			if err := writeHeader(); err != nil {
-				return err
-			}
-			cw.Flush()
-			return errors.Join(cw.Error(), w.Flush())
-		},
-	}
 }
 
 // peakRSS returns the process's peak resident memory in bytes.

@@ -264,39 +264,6 @@ func TestBatchEmitFails(t *testing.T) {
 	}
 }
 
-// createOutput's abort removes the partial file, and commit puts it under
-// the final name; a second abort after commit changes nothing.
-func TestCreateOutput(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.csv")
-	w, commit, abort, err := createOutput(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.WriteString("half written")
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 || !strings.HasPrefix(ents[0].Name(), ".out.csv.partial-") {
-		t.Errorf("while writing: %v, want one .out.csv.partial-* file", ents)
-	}
-	abort()
-	checkEmpty(t, dir)
-
-	w, commit, abort, err = createOutput(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.WriteString("complete\n")
-	if err := commit(); err != nil {
-		t.Fatal(err)
-	}
-	abort()
-	if b, err := os.ReadFile(path); err != nil || string(b) != "complete\n" {
-		t.Errorf("got %q, %v", b, err)
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Errorf("after commit: %v, want only out.csv", ents)
-	}
-}
-
 // batch --input takes the articles ingest takes: one near the body limit
 // (over Badger's 1 MiB value limit in memory), and many middle-sized ones
 // (over its transaction limit in memory, 15% of a 32 MiB memtable, in one
@@ -400,13 +367,13 @@ func TestEngineBatchStopsAtEmitError(t *testing.T) {
 	for i := range 2000 {
 		arts = append(arts, recommend.Article{ID: fmt.Sprintf("a%05d", i), Body: fmt.Sprintf("w%d w%d w%d common", i%37, i%53, i%11)})
 	}
-	if err := col.engine.Upsert(t.Context(), arts...); err != nil {
-		t.Fatal(err)
+	if rs, err := col.Engine.Upsert(t.Context(), arts...); err != nil || rs.Err() != nil {
+		t.Fatal(err, rs.Err())
 	}
 	for trial := range 50 {
 		calls, after := 0, 0
 		emitted := map[string]int{}
-		_, err := col.engine.Batch(t.Context(), recommend.BatchOptions{Threads: 4}, func(id string, ms []recommend.Match) error {
+		_, err := col.Engine.Batch(t.Context(), recommend.BatchOptions{Threads: 4}, func(id string, ms []recommend.Neighbor) error {
 			calls++
 			emitted[id]++
 			if calls > 10 {
@@ -446,7 +413,7 @@ func TestBatchStore(t *testing.T) {
 		for _, k := range []int{8, 3} {
 			out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--k", strconv.Itoa(k), id).stdout))
 			var got []neighbor
-			for _, m := range out.Similar {
+			for _, m := range out.Neighbors {
 				got = append(got, neighbor{m.ID, m.Score})
 			}
 			if want := want[:min(k, len(want))]; !slices.Equal(got, want) {

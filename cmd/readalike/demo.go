@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // demoArticles is the demo collection: original short news-style articles
@@ -18,9 +19,12 @@ var demoArticles []byte
 // demoCollection returns the demo articles.
 func demoCollection() ([]recommend.Article, error) {
 	var arts []recommend.Article
-	err := readJSONL("demo", bytes.NewReader(demoArticles), func(r record) error {
+	err := articleio.ReadJSONL("demo", bytes.NewReader(demoArticles), func(r articleio.Record) error {
+		if r.Err == nil && len(r.Dropped) > 0 {
+			r.Err = r.Dropped[0]
+		}
 		if r.Err != nil {
-			return fmt.Errorf("%s: %w", r.where(), r.Err)
+			return fmt.Errorf("%s: %w", r.Where(), r.Err)
 		}
 		arts = append(arts, r.Article)
 		return nil
@@ -39,7 +43,11 @@ func loadDemo(ctx context.Context, e *recommend.Engine) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("demo collection: %w", err)
 	}
-	if err := e.Upsert(ctx, arts...); err != nil {
+	rs, err := e.Upsert(ctx, arts...)
+	if err == nil {
+		err = rs.Err()
+	}
+	if err != nil {
 		return 0, fmt.Errorf("demo collection: %w", err)
 	}
 	if _, err := e.Refit(ctx); err != nil {

@@ -29,7 +29,7 @@ func TestDemoCollection(t *testing.T) {
 		}
 		ids[a.ID] = true
 		cats[a.Category]++
-		if err := col.engine.Validate(&a); err != nil {
+		if err := col.Engine.Validate(&a); err != nil {
 			t.Errorf("%s: %v", a.ID, err)
 		}
 		langs[a.Lang]++
@@ -50,21 +50,21 @@ func TestDemoCollection(t *testing.T) {
 		t.Error("the article of serve's example curl line is missing")
 	}
 
-	n, err := loadDemo(t.Context(), col.engine)
+	n, err := loadDemo(t.Context(), col.Engine)
 	if err != nil || n != len(arts) {
 		t.Fatalf("loadDemo: %d, %v", n, err)
 	}
-	if n, err := loadDemo(t.Context(), col.engine); n != 0 || err != nil {
+	if n, err := loadDemo(t.Context(), col.Engine); n != 0 || err != nil {
 		t.Errorf("second loadDemo: %d, %v; want 0: the collection has articles", n, err)
 	}
 	// Most articles find one of their own category among their five nearest.
 	hits := 0
 	for _, a := range arts {
-		res, err := col.engine.Similar(t.Context(), a.ID, recommend.Query{K: 5})
+		res, err := col.Engine.Similar(t.Context(), a.ID, recommend.Query{K: 5})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range res.Matches {
+		for _, m := range res.Neighbors {
 			if m.Category == a.Category {
 				hits++
 				break

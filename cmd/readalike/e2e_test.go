@@ -124,8 +124,8 @@ func TestEndToEnd(t *testing.T) {
 		if res.ID != id || res.Generation != 2 {
 			t.Errorf("%s: got id %q generation %d, want generation 2", id, res.ID, res.Generation)
 		}
-		got := make([]neighbor, len(res.Similar))
-		for i, m := range res.Similar {
+		got := make([]neighbor, len(res.Neighbors))
+		for i, m := range res.Neighbors {
 			got[i] = neighbor{m.ID, m.Score}
 		}
 		if d := ref.diffNeighbors(id, got, ref.nearest(id, 5, recommend.DefaultDedup), 1e-6); d != "" {

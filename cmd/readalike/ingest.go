@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // errSkipped says ingest skipped bad records (exit status 3).
@@ -50,9 +51,10 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 
 	bar := newProgress(e.stderr, "articles", countRecords(fs.Args()))
 	start := time.Now()
-	n, err := load(ctx, col.engine, fs.Args(), e.stdin, e.stderr, loadOptions{
-		batch: *batch, writers: *writers, strict: *strict,
-		progress: func(read int) { bar.set(int64(read)) },
+	n, err := articleio.LoadFiles(ctx, col.Engine, fs.Args(), e.stdin, articleio.LoadOptions{
+		Batch: *batch, Writers: *writers, Strict: *strict,
+		Report:   reporter(e.stderr),
+		Progress: func(read int) { bar.set(int64(read)) },
 	})
 	bar.finish()
 	if err != nil {
@@ -60,18 +62,30 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	took := time.Since(start)
 	fmt.Fprintf(e.stdout, "ingested %d articles in %s (%.0f/s), skipped %d bad records\n",
-		n.written, took.Round(time.Millisecond), float64(n.written)/took.Seconds(), n.skipped)
-	if !*noRefit && n.written > 0 {
-		gen, err := col.engine.Refit(ctx)
+		n.Written, took.Round(time.Millisecond), float64(n.Written)/took.Seconds(), n.Skipped)
+	if !*noRefit && n.Written > 0 {
+		gen, err := col.Engine.Refit(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "refitted: generation %d, %d articles\n", gen, col.engine.Stats().Articles)
+		fmt.Fprintf(e.stdout, "refitted: generation %d, %d articles\n", gen, col.Engine.Stats().Articles)
 	}
-	if n.skipped > 0 {
-		return fmt.Errorf("%w: %d of %d", errSkipped, n.skipped, n.read)
+	if n.Skipped > 0 {
+		return fmt.Errorf("%w: %d of %d", errSkipped, n.Skipped, n.Read)
 	}
 	return nil
+}
+
+// reporter prints a skipped record, or a field left out of a record kept,
+// as FILE:LINE: reason.
+func reporter(w io.Writer) func(where string, err error, skipped bool) {
+	return func(where string, err error, skipped bool) {
+		if skipped {
+			fmt.Fprintf(w, "%s: %v\n", where, err)
+		} else {
+			fmt.Fprintf(w, "%s: warning: %v\n", where, err)
+		}
+	}
 }
 
 // countRecords estimates the records in the inputs, for the progress bar:
@@ -84,7 +98,7 @@ func countRecords(paths []string) int64 {
 			return -1
 		}
 		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			m, _ := txtFiles(p)
+			m, _ := articleio.TxtFiles(p)
 			n += int64(len(m))
 			continue
 		}

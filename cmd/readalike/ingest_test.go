@@ -158,8 +158,10 @@ func TestIngestStdin(t *testing.T) {
 }
 
 // badInput is a JSONL file of good and bad records, one kind of mistake a
-// line, and the reason each bad line must be reported with.
-func badInput(t *testing.T, dir string) (path string, good []string, bad map[int]string) {
+// line: the ids kept in file order, the reason each bad line must be
+// reported with, and the warning each line kept without an optional field
+// must get.
+func badInput(t *testing.T, dir string) (path string, kept []string, bad, warned map[int]string) {
 	lines := []string{
 		`{"id": "good-1", "title": "One", "body": "the first good article"}`,
 		`{"id": "bad-json", "body": "unterminated`,
@@ -173,37 +175,44 @@ func badInput(t *testing.T, dir string) (path string, good []string, bad map[int
 	}
 	path = writeFile(t, filepath.Join(dir, "mixed.jsonl"), strings.Join(lines, "\n")+"\n")
 	bad = map[int]string{
-		2: "not a JSON article",
+		2: "not valid JSON",
 		3: "body: is required",
 		4: "lang: ",
-		5: "published: ",
-		6: "url: must be an absolute http or https URL",
 	}
-	return path, []string{"good-1", "good-2", "good-3"}, bad
+	warned = map[int]string{
+		5: `warning: published: "last tuesday" is not a time`,
+		6: "warning: url: must be an absolute http or https URL; left out",
+	}
+	return path, []string{"good-1", "bad-date", "bad-url", "good-2", "good-3"}, bad, warned
 }
 
 func TestIngestBadRecords(t *testing.T) {
 	dir := t.TempDir()
-	in, good, bad := badInput(t, dir)
+	in, kept, bad, warned := badInput(t, dir)
 	data := filepath.Join(dir, "data")
 	r := readalike(t, "ingest", "--data", data, in)
 	if r.code != exitSkipped {
 		t.Errorf("exit %d, want %d (skipped)", r.code, exitSkipped)
 	}
-	for line, reason := range bad {
-		if want := fmt.Sprintf("%s:%d: %s", in, line, reason); !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	for _, m := range []map[int]string{bad, warned} {
+		for line, reason := range m {
+			if want := fmt.Sprintf("%s:%d: %s", in, line, reason); !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+			}
 		}
 	}
-	if !strings.Contains(r.stdout, "ingested 3 articles") || !strings.Contains(r.stdout, "skipped 5 bad records") {
+	if !strings.Contains(r.stdout, "ingested 5 articles") || !strings.Contains(r.stdout, "skipped 3 bad records") {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
-	if !strings.Contains(r.stderr, "skipped bad records: 5 of 8") {
+	if !strings.Contains(r.stderr, "skipped bad records: 3 of 8") {
 		t.Errorf("stderr lacks the count of skipped records:\n%s", r.stderr)
 	}
 	got := scanCollection(t, data)
-	if ids := slices.Sorted(mapsKeys(got)); !slices.Equal(ids, good) {
-		t.Errorf("stored %v, want %v", ids, good)
+	if ids := slices.Sorted(mapsKeys(got)); !slices.Equal(ids, slices.Sorted(slices.Values(kept))) {
+		t.Errorf("stored %v, want %v", ids, kept)
+	}
+	if got["bad-date"].Published.IsZero() == false || got["bad-url"].URL != "" {
+		t.Errorf("fields that could not be read were kept: %+v %+v", got["bad-date"], got["bad-url"])
 	}
 	if got["good-3"].Lang != "fr" {
 		t.Errorf("lang stored as %q, want fr (canonical)", got["good-3"].Lang)
@@ -220,13 +229,13 @@ func TestIngestStrict(t *testing.T) {
 	for _, batch := range []string{"1", "256"} {
 		t.Run("batch="+batch, func(t *testing.T) {
 			dir := t.TempDir()
-			in, _, _ := badInput(t, dir)
+			in, _, _, _ := badInput(t, dir)
 			data := filepath.Join(dir, "data")
 			r := readalike(t, "ingest", "--strict", "--batch", batch, "--data", data, in)
 			if r.code != exitFailed {
 				t.Errorf("exit %d, want %d", r.code, exitFailed)
 			}
-			if want := in + ":2: bad record (--strict)"; !strings.Contains(r.stderr, want) {
+			if want := in + ":2: bad record (strict)"; !strings.Contains(r.stderr, want) {
 				t.Errorf("stderr:\n%s\nwant %q", r.stderr, want)
 			}
 			if strings.Contains(r.stderr, ":3:") {
@@ -340,21 +349,6 @@ func TestCountRecords(t *testing.T) {
 		if got := countRecords(tc.paths); got != tc.want {
 			t.Errorf("countRecords(%v) = %d, want %d", tc.paths, got, tc.want)
 		}
-	}
-}
-
-// A file's records are reported by line, blank lines counted.
-func TestReadJSONLLines(t *testing.T) {
-	var got []string
-	err := readJSONL("f", strings.NewReader("\n{\"id\":\"a\",\"body\":\"x\"}\n\n  \n{\"id\":\"b\",\"body\":\"y\"}\n"), func(r record) error {
-		got = append(got, fmt.Sprintf("%s %s", r.where(), r.Article.ID))
-		return r.Err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{"f:2 a", "f:5 b"}; !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
 	}
 }
 

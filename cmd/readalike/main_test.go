@@ -337,7 +337,7 @@ func scanCollection(t *testing.T, dir string) map[string]recommend.Article {
 	}
 	defer col.Close()
 	out := map[string]recommend.Article{}
-	err = col.db.Scan(t.Context(), true, func(a *recommend.Article, _ vectorize.Counts) error {
+	err = col.DB.Scan(t.Context(), true, func(a *recommend.Article, _ vectorize.Counts) error {
 		out[a.ID] = *a
 		return nil
 	})

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // analyzedRow is one line of analyze --input [--vectors].
@@ -60,69 +63,36 @@ type neighbor struct {
 	Score float64 `json:"score"`
 }
 
-// reference is the brute-force scorer every fast path is checked against:
-// the cosine of two articles is the sum of the products of their weights
-// over shared terms.
+// reference is the brute-force reference of recommendtest over the
+// weights analyze --input --vectors printed: the CLI's own account of the
+// vectors, checked against what batch, similar and the API answer.
 type reference struct {
-	rows map[string]analyzedRow
-	ids  []string
+	*recommendtest.Reference
+	ids []string // in the order analyze printed them
 }
 
 func newReference(a analyzed) *reference {
-	r := &reference{rows: map[string]analyzedRow{}}
+	r := &reference{Reference: recommendtest.NewReference(recommend.Generation{}, vectorize.ModelOptions{}, 0)}
 	for _, row := range a.Rows {
-		r.rows[row.ID] = row
 		r.ids = append(r.ids, row.ID)
+		r.Articles[row.ID] = recommend.Article{ID: row.ID}
+		r.Vecs[row.ID] = row.Weights
 	}
 	return r
 }
 
-func (r *reference) cosine(a, b string) float64 {
-	wa, wb := r.rows[a].Weights, r.rows[b].Weights
-	if len(wb) < len(wa) {
-		wa, wb = wb, wa
-	}
-	var s float64
-	for t, w := range wa {
-		s += w * wb[t]
-	}
-	return s
-}
+func (r *reference) cosine(a, b string) float64 { return recommendtest.Dot(r.Vecs[a], r.Vecs[b]) }
 
-// nearest returns the k nearest articles of id: every other article scoring
-// above 0 and below dedup, by score descending, then id ascending, a
-// near-duplicate of a better one left out.
+// nearest returns the k nearest articles of id, near-duplicates at or
+// above dedup left out (+Inf keeps them).
 func (r *reference) nearest(id string, k int, dedup float64) []neighbor {
-	var all []neighbor
-	for _, o := range r.ids {
-		if o == id {
-			continue
-		}
-		if s := r.cosine(id, o); s > 0 && s < dedup {
-			all = append(all, neighbor{o, s})
-		}
+	r.Dedup = dedup
+	q := recommend.Query{K: k, NoDedup: math.IsInf(dedup, 1)}
+	var out []neighbor
+	for _, n := range r.SimilarID(id, q) {
+		out = append(out, neighbor{n.ID, n.Score})
 	}
-	slices.SortFunc(all, func(a, b neighbor) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	// One story is offered once: a neighbour that is a near-duplicate of
-	// a better one is left out.
-	var kept []neighbor
-	for _, n := range all {
-		if len(kept) == k {
-			break
-		}
-		if !slices.ContainsFunc(kept, func(y neighbor) bool { return r.cosine(n.ID, y.ID) >= dedup }) {
-			kept = append(kept, n)
-		}
-	}
-	return kept
+	return out
 }
 
 // diffNeighbors compares a neighbour list of query with the reference's:

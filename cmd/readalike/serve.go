@@ -24,7 +24,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"refit automatically once this share of the collection changed (negative: never)")
 	demo := fs.Bool("demo", false, "load the embedded demo collection into an empty store first (a temporary one, removed at exit, when --data is not given)")
 	apiKey := fs.String("api-key", "", "when set, writes need 'Authorization: Bearer KEY'; reads stay open")
-	maxBody := fs.Int64("max-body", 8<<20, "largest request body, in bytes")
+	maxRequest := fs.Int64("max-request", httpapi.DefaultMaxRequestBytes, "largest request body, in bytes")
 	maxBatch := fs.Int("max-batch", 1000, "most articles in one POST")
 	maxK := fs.Int("max-k", recommend.MaxK, "largest k a query may ask for")
 	timeout := fs.Duration("timeout", 10*time.Second, "longest a request may take")
@@ -52,7 +52,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	var db atomic.Pointer[storage.DB]
 	srv := httpapi.New(httpapi.Options{
-		Logger: log, APIKey: *apiKey, MaxBodyBytes: *maxBody, MaxBatch: *maxBatch, MaxK: *maxK,
+		Logger: log, APIKey: *apiKey, MaxRequestBytes: *maxRequest, MaxBatch: *maxBatch, MaxK: *maxK,
 		Timeout: *timeout, RateLimit: *rate, RateBurst: *burst,
 		StoreSize: func() (int64, error) {
 			if d := db.Load(); d != nil {
@@ -89,9 +89,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer col.Close()
-	db.Store(col.db)
+	db.Store(col.DB)
 	if *demo {
-		n, err := loadDemo(ctx, col.engine)
+		n, err := loadDemo(ctx, col.Engine)
 		if err != nil {
 			hs.Close()
 			return err
@@ -100,8 +100,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			log.Info("loaded the demo collection", "articles", n)
 		}
 	}
-	srv.SetEngine(col.engine)
-	st := col.engine.Stats()
+	srv.SetEngine(col.Engine)
+	st := col.Engine.Stats()
 	log.Info("ready", "articles", st.Articles, "generation", st.Generation, "url", "http://"+ln.Addr().String())
 	fmt.Fprintf(e.stderr, "\nreadalike is serving %d articles on http://%s\ntry: curl -s http://%s/v1/articles/%s/similar\n\n",
 		st.Articles, ln.Addr(), ln.Addr(), exampleID(col))
@@ -121,8 +121,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 // exampleID returns an id to show in the first curl line.
-func exampleID(c *collection) string {
-	if _, err := c.engine.Get(context.Background(), "sci-lunar-lander-001"); err == nil {
+func exampleID(c *storage.Collection) string {
+	if _, err := c.Engine.Get(context.Background(), "sci-lunar-lander-001"); err == nil {
 		return "sci-lunar-lander-001" // the demo collection's
 	}
 	return "ARTICLE-ID"

@@ -105,15 +105,15 @@ func TestServeDemo(t *testing.T) {
 	}
 	// Generation 2 or 3: writing the demo may start an automatic refit
 	// besides the one loadDemo asks for.
-	if out.ID != "sci-lunar-lander-001" || out.Generation < 2 || len(out.Similar) != 5 {
+	if out.ID != "sci-lunar-lander-001" || out.Generation < 2 || len(out.Neighbors) != 5 {
 		t.Errorf("got %+v, want 5 matches of a fitted generation", out)
 	}
-	for i, m := range out.Similar {
+	for i, m := range out.Neighbors {
 		if m.ID == "sci-lunar-lander-001" {
 			t.Errorf("the article is its own neighbour")
 		}
-		if i > 0 && m.Score > out.Similar[i-1].Score {
-			t.Errorf("not ranked by score: %v", out.Similar)
+		if i > 0 && m.Score > out.Neighbors[i-1].Score {
+			t.Errorf("not ranked by score: %v", out.Neighbors)
 		}
 	}
 	if code := getJSON(t, s.url+"/v1/articles/no-such-article/similar", nil); code != 404 {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // queryFlags are the filters of similar and batch.
@@ -23,23 +24,23 @@ type queryFlags struct {
 }
 
 func (q *queryFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&q.k, "k", recommend.DefaultK, fmt.Sprintf("neighbours per article, 1 to %d", recommend.MaxK))
+	fs.IntVar(&q.k, "k", recommend.DefaultK, fmt.Sprintf("neighbors per article, 1 to %d", recommend.MaxK))
 	fs.StringVar(&q.categories, "category", "", "only articles of these categories (comma-separated)")
-	fs.StringVar(&q.from, "from", "", "only articles published at or after this time (RFC 3339 or YYYY-MM-DD)")
-	fs.StringVar(&q.to, "to", "", "only articles published at or before this time")
+	fs.StringVar(&q.from, "from", "", "only articles published at or after this time (RFC 3339, or a date YYYY-MM-DD)")
+	fs.StringVar(&q.to, "to", "", "only articles published at or before this time (a date YYYY-MM-DD includes that whole day)")
 	fs.StringVar(&q.exclude, "exclude", "", "ids never returned (comma-separated)")
 	fs.BoolVar(&q.dedup, "dedup", true, "leave out near-duplicates of the query (the same story)")
-	fs.Float64Var(&q.minScore, "min-score", 0, "leave out neighbours scoring below this")
+	fs.Float64Var(&q.minScore, "min-score", 0, "leave out neighbors scoring below this")
 }
 
 func (q *queryFlags) query() (recommend.Query, error) {
 	out := recommend.Query{K: q.k, NoDedup: !q.dedup, MinScore: q.minScore,
 		Categories: splitList(q.categories), Exclude: splitList(q.exclude)}
 	var err error
-	if out.From, err = parseTime(q.from); err != nil {
+	if out.From, err = articleio.ParseBound(q.from, false); err != nil {
 		return out, usagef("--from: %v", err)
 	}
-	if out.To, err = parseTime(q.to); err != nil {
+	if out.To, err = articleio.ParseBound(q.to, true); err != nil {
 		return out, usagef("--to: %v", err)
 	}
 	if q.k < 1 {
@@ -92,23 +93,23 @@ func runSimilar(ctx context.Context, e *env, args []string) error {
 	var res recommend.Result
 	id := ""
 	if *text != "" {
-		res, err = col.engine.SimilarText(ctx, *title, *text, *lang, q)
+		res, err = col.Engine.SimilarText(ctx, recommend.Text{Title: *title, Body: *text, Lang: *lang}, q)
 	} else {
 		id = fs.Arg(0)
-		res, err = col.engine.Similar(ctx, id, q)
+		res, err = col.Engine.Similar(ctx, id, q)
 	}
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return printJSON(e.stdout, similarJSON{ID: id, Generation: res.Generation, Similar: res.Matches})
+		return printJSON(e.stdout, similarJSON{ID: id, Generation: res.Generation, Neighbors: res.Neighbors})
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RANK\tSCORE\tID\tTITLE")
-	for i, m := range res.Matches {
+	for i, m := range res.Neighbors {
 		fmt.Fprintf(tw, "%d\t%.4f\t%s\t%s\n", i+1, m.Score, m.ID, m.Title)
 	}
-	if len(res.Matches) == 0 {
+	if len(res.Neighbors) == 0 {
 		fmt.Fprintln(tw, "-\t-\t-\t(no similar article)")
 	}
 	return tw.Flush()
@@ -116,9 +117,9 @@ func runSimilar(ctx context.Context, e *env, args []string) error {
 
 // similarJSON is the shape of GET /v1/articles/{id}/similar.
 type similarJSON struct {
-	ID         string            `json:"id,omitempty"`
-	Generation uint64            `json:"generation"`
-	Similar    []recommend.Match `json:"similar"`
+	ID         string               `json:"id,omitempty"`
+	Generation uint64               `json:"generation"`
+	Neighbors  []recommend.Neighbor `json:"neighbors"`
 }
 
 func printJSON(w io.Writer, v any) error {
@@ -139,11 +140,11 @@ func runRefit(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer col.Close()
-	gen, err := col.engine.Refit(ctx)
+	gen, err := col.Engine.Refit(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "generation %d fitted on %d articles\n", gen, col.engine.Stats().Articles)
+	fmt.Fprintf(e.stdout, "generation %d fitted on %d articles\n", gen, col.Engine.Stats().Articles)
 	return nil
 }
 
@@ -160,8 +161,8 @@ func runStats(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer col.Close()
-	st := col.engine.Stats()
-	lsm, vlog, err := col.db.Size()
+	st := col.Engine.Stats()
+	lsm, vlog, err := col.DB.Size()
 	if err != nil {
 		return err
 	}

@@ -24,9 +24,9 @@ func ingestedCorpus(t *testing.T) (data, in string) {
 
 // similarOut is the JSON of similar --json and of the HTTP API.
 type similarOut struct {
-	ID         string            `json:"id"`
-	Generation uint64            `json:"generation"`
-	Similar    []recommend.Match `json:"similar"`
+	ID         string               `json:"id"`
+	Generation uint64               `json:"generation"`
+	Neighbors  []recommend.Neighbor `json:"neighbors"`
 }
 
 func decodeSimilar(t *testing.T, b []byte) similarOut {
@@ -68,15 +68,15 @@ func TestSimilar(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout), &shape); err != nil {
 			t.Fatal(err)
 		}
-		if len(shape) != 3 || shape["id"] == nil || shape["generation"] == nil || shape["similar"] == nil {
-			t.Errorf("keys of %s, want id, generation and similar", r.stdout)
+		if len(shape) != 3 || shape["id"] == nil || shape["generation"] == nil || shape["neighbors"] == nil {
+			t.Errorf("keys of %s, want id, generation and neighbors", r.stdout)
 		}
 		out := decodeSimilar(t, []byte(r.stdout))
 		if out.ID != "space-01" || out.Generation != 2 {
 			t.Errorf("id %q generation %d, want space-01 and 2", out.ID, out.Generation)
 		}
-		got := make([]neighbor, len(out.Similar))
-		for i, m := range out.Similar {
+		got := make([]neighbor, len(out.Neighbors))
+		for i, m := range out.Neighbors {
 			got[i] = neighbor{m.ID, m.Score}
 			if m.Title == "" || m.Category == "" || (!strings.HasPrefix(m.ID, "space-twin") && (!strings.HasPrefix(m.URL, "https://example.com/") || m.Published.IsZero())) {
 				t.Errorf("match %d lacks fields: %+v", i, m)
@@ -85,7 +85,7 @@ func TestSimilar(t *testing.T) {
 		if d := ref.diffNeighbors("space-01", got, ref.nearest("space-01", 8, recommend.DefaultDedup), 1e-6); d != "" {
 			t.Error(d)
 		}
-		for _, m := range out.Similar {
+		for _, m := range out.Neighbors {
 			if m.ID == "space-01-copy" {
 				t.Error("the near-duplicate space-01-copy is among the neighbours")
 			}
@@ -94,15 +94,15 @@ func TestSimilar(t *testing.T) {
 
 	t.Run("no dedup", func(t *testing.T) {
 		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--dedup=false", "space-01").stdout))
-		if len(out.Similar) == 0 || out.Similar[0].ID != "space-01-copy" {
-			t.Errorf("first neighbour %v, want the near-duplicate space-01-copy", out.Similar)
+		if len(out.Neighbors) == 0 || out.Neighbors[0].ID != "space-01-copy" {
+			t.Errorf("first neighbour %v, want the near-duplicate space-01-copy", out.Neighbors)
 		}
 	})
 
 	t.Run("ties by id", func(t *testing.T) {
 		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--k", "40", "--dedup=false", "space-03").stdout))
 		a, b := -1, -1
-		for i, m := range out.Similar {
+		for i, m := range out.Neighbors {
 			switch m.ID {
 			case "space-twin-a":
 				a = i
@@ -110,14 +110,14 @@ func TestSimilar(t *testing.T) {
 				b = i
 			}
 		}
-		if a < 0 || b != a+1 || out.Similar[a].Score != out.Similar[b].Score {
-			t.Errorf("twins at %d and %d of %v, want b right after a with the same score", a, b, out.Similar)
+		if a < 0 || b != a+1 || out.Neighbors[a].Score != out.Neighbors[b].Score {
+			t.Errorf("twins at %d and %d of %v, want b right after a with the same score", a, b, out.Neighbors)
 		}
 	})
 
 	t.Run("filters", func(t *testing.T) {
 		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--category", "music,football", "--exclude", "music-01", "space-01").stdout))
-		for _, m := range out.Similar {
+		for _, m := range out.Neighbors {
 			if (m.Category != "music" && m.Category != "football") || m.ID == "music-01" {
 				t.Errorf("match %+v breaks the filters", m)
 			}
@@ -126,7 +126,7 @@ func TestSimilar(t *testing.T) {
 
 	t.Run("text", func(t *testing.T) {
 		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--text", "the striker scored a penalty in the derby", "--title", "Derby penalty").stdout))
-		if out.ID != "" || len(out.Similar) != 5 || out.Similar[0].Category != "football" {
+		if out.ID != "" || len(out.Neighbors) != 5 || out.Neighbors[0].Category != "football" {
 			t.Errorf("got %+v, want no id and 5 matches, football first", out)
 		}
 		r := mustRun(t, "similar", "--data", data, "--text", "zzzz qqqq")

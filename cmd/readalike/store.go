@@ -24,31 +24,13 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.data, "data", "", "the collection's directory (created if absent)")
 }
 
-// collection is an open store and the engine over it.
-type collection struct {
-	db     *storage.DB
-	engine *recommend.Engine
-}
-
-func (c *collection) Close() error {
-	return errors.Join(c.engine.Close(), c.db.Close())
-}
-
 // openCollection opens the store in dir (in memory when dir is "") and
 // loads its index, reporting progress to w when it takes a while.
-func openCollection(ctx context.Context, dir string, opts recommend.Options, log *slog.Logger, w io.Writer) (*collection, error) {
-	db, err := storage.Open(dir, storage.Options{Logger: log, InMemory: dir == ""})
-	if err != nil {
-		return nil, err
+func openCollection(ctx context.Context, dir string, opts recommend.Options, log *slog.Logger, w io.Writer) (*storage.Collection, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	opts.Logger = log
-	start := time.Now()
-	e, err := recommend.Open(ctx, db, opts, loadProgress(w, start))
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("load index: %w", err)
-	}
-	return &collection{db: db, engine: e}, nil
+	return storage.OpenCollection(ctx, dir, storage.Options{Logger: log, InMemory: dir == ""}, opts, loadProgress(w, time.Now()))
 }
 
 // loadProgress prints a line per progress report, and none for a quick
@@ -73,13 +55,10 @@ func needData(s *storeFlags) error {
 	return nil
 }
 
-// needCollection checks that dir holds a collection, for the commands that
-// only read one: a mistyped --data would otherwise open a new, empty store
-// there, and every id would be "not found".
 // openExisting opens the collection of a command that reads an existing
 // one: --data must name a directory that exists, and the engine never
 // starts a refit, which would write a new generation into the store.
-func openExisting(ctx context.Context, e *env, sf *storeFlags) (*collection, error) {
+func openExisting(ctx context.Context, e *env, sf *storeFlags) (*storage.Collection, error) {
 	if err := needData(sf); err != nil {
 		return nil, err
 	}
@@ -90,6 +69,9 @@ func openExisting(ctx context.Context, e *env, sf *storeFlags) (*collection, err
 	return openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
 }
 
+// needCollection checks that dir holds a collection, for the commands that
+// only read one: a mistyped --data would otherwise open a new, empty store
+// there, and every id would be "not found".
 func needCollection(dir string) error {
 	st, err := os.Stat(dir)
 	switch {

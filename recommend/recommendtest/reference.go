@@ -1,0 +1,250 @@
+// Package recommendtest holds what the tests of every package check the
+// engine with: the brute-force reference scorer that every fast path is
+// held to, a random corpus generator, and the conformance suite that every
+// recommend.Store runs. It is for tests; nothing else imports it.
+package recommendtest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
+)
+
+// Vec is a vector of the reference: term -> float64 weight.
+type Vec map[string]float64
+
+// Dot returns the dot product of two vectors.
+func Dot(a, b Vec) float64 {
+	if len(b) < len(a) {
+		a, b = b, a
+	}
+	var s float64
+	for t, w := range a {
+		s += w * b[t]
+	}
+	return s
+}
+
+// Reference answers queries by scoring every article: float64 TF-IDF
+// weights from the term counts and a generation's idf table, exactly as
+// DESIGN.md states the model, and the cosine with every article; then the
+// rules of a query (filters, minimum score, near-duplicates left out, one
+// story once) applied in their plainest form. It is not safe for
+// concurrent use.
+type Reference struct {
+	N        int               // articles of the generation's table
+	DF       map[string]uint32 // its document frequencies; a term it lacks weighs as df 1
+	TF       vectorize.TF      // tf of the model; TFDefault means vectorize.DefaultTF
+	Dedup    float64           // the near-duplicate threshold; 0 means recommend.DefaultDedup
+	Articles map[string]recommend.Article
+	Vecs     map[string]Vec
+}
+
+// NewReference returns a reference with no articles, weighting with the
+// table of gen under model options mo, leaving out near-duplicates at
+// dedup (0: recommend.DefaultDedup).
+func NewReference(gen recommend.Generation, mo vectorize.ModelOptions, dedup float64) *Reference {
+	return &Reference{N: gen.N, DF: gen.DF, TF: mo.WithDefaults().TF, Dedup: dedup,
+		Articles: map[string]recommend.Article{}, Vecs: map[string]Vec{}}
+}
+
+// FromStore returns a reference holding every article of s, weighted with
+// the generation s holds, as an engine with options o scores them.
+func FromStore(ctx context.Context, s recommend.Store, o recommend.Options) (*Reference, error) {
+	gen, err := s.Generation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := NewReference(gen, o.Model, o.Dedup)
+	err = s.Scan(ctx, false, func(a *recommend.Article, c vectorize.Counts) error {
+		r.Add(*a, c)
+		return nil
+	})
+	return r, err
+}
+
+// Fit returns a reference over articles analysed with an, with the idf
+// table fitted on them, as a refit would.
+func Fit(an *vectorize.Analyzer, mo vectorize.ModelOptions, dedup float64, arts []recommend.Article) (*Reference, error) {
+	counts := make([]vectorize.Counts, len(arts))
+	gen := recommend.Generation{N: len(arts), DF: map[string]uint32{}}
+	for i, a := range arts {
+		res, err := an.Analyze(vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang})
+		if err != nil {
+			return nil, fmt.Errorf("analyze %s: %w", a.ID, err)
+		}
+		counts[i] = res.Counts
+		for _, tc := range res.Counts {
+			gen.DF[tc.Term]++
+		}
+	}
+	r := NewReference(gen, mo, dedup)
+	for i, a := range arts {
+		r.Add(a, counts[i])
+	}
+	return r, nil
+}
+
+// Add adds an article with its term counts, replacing any with its id.
+func (r *Reference) Add(a recommend.Article, c vectorize.Counts) {
+	r.Articles[a.ID] = a
+	r.Vecs[a.ID] = r.Weigh(c)
+}
+
+// Weigh returns the L2-normalised TF-IDF vector of term counts.
+func (r *Reference) Weigh(c vectorize.Counts) Vec {
+	w := Vec{}
+	var norm float64
+	for _, tc := range c {
+		df := r.DF[tc.Term]
+		if df == 0 {
+			df = 1 // a term the table lacks
+		}
+		tf := float64(tc.Count)
+		if r.TF == vectorize.TFSublinear || (r.TF == vectorize.TFDefault && vectorize.DefaultTF == vectorize.TFSublinear) {
+			tf = 1 + math.Log(tf)
+		}
+		w[tc.Term] = tf * (math.Log(float64(1+r.N)/float64(1+int(df))) + 1)
+		norm += w[tc.Term] * w[tc.Term]
+	}
+	for t := range w {
+		w[t] /= math.Sqrt(norm)
+	}
+	return w
+}
+
+// Text returns the vector of a text that is not in the collection: terms
+// no article has still count in its norm, and match nothing.
+func (r *Reference) Text(an *vectorize.Analyzer, t recommend.Text) (Vec, error) {
+	res, err := an.Analyze(vectorize.Document{Title: t.Title, Body: t.Body, Lang: t.Lang})
+	if err != nil {
+		return nil, err
+	}
+	return r.Weigh(res.Counts), nil
+}
+
+// History returns the normalised sum of the vectors of the ids the
+// reference holds; others are ignored.
+func (r *Reference) History(ids []string) Vec {
+	sum := Vec{}
+	for _, id := range ids {
+		for t, w := range r.Vecs[id] {
+			sum[t] += w
+		}
+	}
+	var norm float64
+	for _, w := range sum {
+		norm += w * w
+	}
+	for t := range sum {
+		sum[t] /= math.Sqrt(norm)
+	}
+	return sum
+}
+
+// Similar answers q for the query vector v, never returning the ids in
+// skip (the query article, the history read).
+func (r *Reference) Similar(v Vec, q recommend.Query, skip ...string) []recommend.Neighbor {
+	dedup := r.Dedup
+	if dedup == 0 {
+		dedup = recommend.DefaultDedup
+	}
+	if q.NoDedup {
+		dedup = math.Inf(1)
+	}
+	var out []recommend.Neighbor
+	for id, a := range r.Articles {
+		if slices.Contains(skip, id) || slices.Contains(q.Exclude, id) ||
+			len(q.Categories) > 0 && !slices.Contains(q.Categories, a.Category) ||
+			!q.From.IsZero() && (a.Published.IsZero() || a.Published.Before(q.From)) ||
+			!q.To.IsZero() && (a.Published.IsZero() || a.Published.After(q.To)) {
+			continue
+		}
+		s := Dot(v, r.Vecs[id])
+		if s <= 0 || s < q.MinScore || s >= dedup {
+			continue
+		}
+		out = append(out, recommend.Neighbor{ID: id, Title: a.Title, Score: s, URL: a.URL, Category: a.Category, Published: a.Published})
+	}
+	slices.SortFunc(out, func(a, b recommend.Neighbor) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	k := q.K
+	if k == 0 {
+		k = recommend.DefaultK
+	}
+	// One story is offered once: a neighbor that is a near-duplicate of a
+	// better one kept is left out.
+	var kept []recommend.Neighbor
+	for _, n := range out {
+		if len(kept) == k {
+			break
+		}
+		if !slices.ContainsFunc(kept, func(y recommend.Neighbor) bool { return Dot(r.Vecs[n.ID], r.Vecs[y.ID]) >= dedup }) {
+			kept = append(kept, n)
+		}
+	}
+	return kept
+}
+
+// SimilarID answers q for the article id, which must be held.
+func (r *Reference) SimilarID(id string, q recommend.Query) []recommend.Neighbor {
+	return r.Similar(r.Vecs[id], q, id)
+}
+
+// CheckNeighbors fails t unless got equals want: as many neighbors, the
+// same scores rank by rank to 1e-6, and the same id at each rank, except
+// that ids may trade places inside a group of scores tied to 1e-6 (the
+// float32 index and the float64 reference may break such a tie apart
+// differently). When fields is set, titles, URLs, categories and dates
+// must match too.
+func CheckNeighbors(t testing.TB, what string, got, want []recommend.Neighbor, fields bool) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d neighbors, want %d\ngot  %v\nwant %v", what, len(got), len(want), Brief(got), Brief(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if math.Abs(g.Score-w.Score) > 1e-6 {
+			t.Fatalf("%s: rank %d score %.9f, want %.9f\ngot  %v\nwant %v", what, i, g.Score, w.Score, Brief(got), Brief(want))
+		}
+		if g.ID != w.ID && !tiedWith(want, g) {
+			t.Fatalf("%s: rank %d is %s, want %s\ngot  %v\nwant %v", what, i, g.ID, w.ID, Brief(got), Brief(want))
+		}
+		if fields && g.ID == w.ID && (g.Title != w.Title || g.URL != w.URL || g.Category != w.Category || !g.Published.Equal(w.Published)) {
+			t.Fatalf("%s: rank %d: got %+v, want %+v", what, i, g, w)
+		}
+	}
+}
+
+// tiedWith reports whether n's id is in want with a score within 1e-6 of
+// n's, or n ties the last reference score (the cut may fall in a tie).
+func tiedWith(want []recommend.Neighbor, n recommend.Neighbor) bool {
+	for _, w := range want {
+		if w.ID == n.ID {
+			return math.Abs(w.Score-n.Score) <= 1e-6
+		}
+	}
+	return math.Abs(want[len(want)-1].Score-n.Score) <= 1e-6
+}
+
+// Brief shows neighbors as id:score.
+func Brief(ns []recommend.Neighbor) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = fmt.Sprintf("%s:%.6f", n.ID, n.Score)
+	}
+	return out
+}
