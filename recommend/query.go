@@ -59,7 +59,7 @@ type Neighbor struct {
 // descending, then id ascending, and the model generation that scored them.
 type Result struct {
 	Generation uint64
-	Neighbors    []Neighbor
+	Neighbors  []Neighbor
 }
 
 // filter is a query's restrictions resolved against one index.
