@@ -31,7 +31,7 @@ var (
 
 // BenchmarkHTTP measures GET /v1/articles/{id}/similar over loopback at
 // -http.n synthetic articles: -http.conns clients, each with its own
-// keep-alive connection, ask for the neighbours of random ids, b.N requests
+// keep-alive connection, ask for the neighbors of random ids, b.N requests
 // in all, so -benchtime sets how long the load runs. It reports requests/s,
 // the latency percentiles the clients see, and the engine's work per query.
 // The server runs with the defaults of httpapi.Options but rate limiting
@@ -97,7 +97,7 @@ func (r loadResult) percentile(p float64) float64 {
 	return float64(r.lat[int(p*float64(len(r.lat)-1))]) / 1e6
 }
 
-// load sends n requests for the neighbours of random ids from conns
+// load sends n requests for the neighbors of random ids from conns
 // clients at once, timing them.
 func load(b *testing.B, client *http.Client, base string, ids []string, conns, n int) loadResult {
 	b.Helper()

@@ -18,7 +18,7 @@ func (s *Server) analyze(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := readObject(c)
+	m, err := readQuery(c)
 	if err != nil {
 		return err
 	}

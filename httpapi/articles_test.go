@@ -101,7 +101,13 @@ func TestPostUnsupportedMediaType(t *testing.T) {
 		r.expectError(t, http.StatusUnsupportedMediaType, "unsupported_media_type", "")
 	}
 	env.do("POST", "/v1/similar", "text/plain", `{"body": "moon"}`).expectError(t, 415, "unsupported_media_type", "")
-	env.do("POST", "/v1/analyze", "", `{"body": "moon"}`).expectError(t, 415, "unsupported_media_type", "")
+	env.do("POST", "/v1/analyze", "application/xml", `{"body": "moon"}`).expectError(t, 415, "unsupported_media_type", "")
+	// A query (a read) is taken as JSON when sent as curl -d sends it, or
+	// with no type; a write is not.
+	for _, ct := range []string{"", "application/x-www-form-urlencoded"} {
+		env.do("POST", "/v1/similar", ct, `{"body": "moon"}`).expectStatus(t, http.StatusOK)
+		env.do("POST", "/v1/analyze", ct, `{"body": "moon"}`).expectStatus(t, http.StatusOK)
+	}
 	// Parameters of the media type are fine.
 	env.do("POST", "/v1/articles", "application/json; charset=utf-8", `{"id": "x", "body": "b"}`).expectStatus(t, http.StatusCreated)
 }

@@ -21,6 +21,7 @@ import (
 const (
 	mediaJSON   = "application/json"
 	mediaNDJSON = "application/x-ndjson"
+	mediaForm   = "application/x-www-form-urlencoded" // curl -d's default
 )
 
 // mediaType returns the request's media type without parameters, lower
@@ -43,10 +44,18 @@ func unsupportedMedia(c echo.Context, accepted ...string) *apiError {
 		Message: fmt.Sprintf("content type %s is not supported: send %s", got, strings.Join(accepted, " or "))}
 }
 
-// readObject reads a request body that must be one JSON object and returns
-// its members. The body limit's error goes through untouched, for 413.
-func readObject(c echo.Context) (map[string]json.RawMessage, error) {
-	if mediaType(c) != mediaJSON {
+// readQuery reads the body of a read-only POST route (a query: similar,
+// recommend, analyze), which must be one JSON object, and returns its
+// members. Such a body is taken as JSON whatever type it is declared as,
+// so that curl -d '{...}', which declares a form, works as written; a
+// write route accepts application/json only (see readArticles), because a
+// browser form can post a form type to any site without asking, and a
+// page could then write through a reader's browser. The body limit's
+// error goes through untouched, for 413.
+func readQuery(c echo.Context) (map[string]json.RawMessage, error) {
+	switch mediaType(c) {
+	case mediaJSON, mediaForm, "":
+	default:
 		return nil, unsupportedMedia(c, mediaJSON)
 	}
 	dec := json.NewDecoder(c.Request().Body)

@@ -3,7 +3,8 @@
 // article, a text or a reading history, text analysis, refits, statistics,
 // health, Prometheus metrics and the OpenAPI document. Every error leaves
 // through one handler in one JSON shape. It is the only package that
-// imports echo, and it talks to recommend only.
+// imports echo; it talks to the engine (recommend) and reads articles as
+// the rest of readalike does (recommend/articleio).
 package httpapi
 
 import (
@@ -22,7 +23,7 @@ import (
 const (
 	DefaultMaxRequestBytes = 8 << 20 // bytes of a request body
 	DefaultMaxBatch        = 1000    // articles of one POST, ids of one history
-	DefaultMaxK            = 100     // neighbours a query may ask for
+	DefaultMaxK            = 100     // neighbors a query may ask for
 	DefaultTimeout         = 10 * time.Second
 	DefaultRefitTimeout    = 10 * time.Minute
 	DefaultRateLimit       = 1000                 // requests per second per client IP

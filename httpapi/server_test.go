@@ -49,8 +49,7 @@ func newLoadingEnv(t testing.TB, opts Options) *testEnv {
 
 // setEngine opens an engine over a new store, loads the fixture, refits
 // and hands the engine to the server. The store is on disk in a temporary
-// directory: storage's in-memory mode refuses values over 1 KiB, which the
-// saved model generation outgrows at once.
+// directory, as serve keeps it.
 func (env *testEnv) setEngine() {
 	t := env.t
 	t.Helper()

@@ -14,7 +14,7 @@ import (
 	"github.com/readalike/readalike/recommend"
 )
 
-// similarResponse answers a query: the neighbours best first, with the
+// similarResponse answers a query: the neighbors best first, with the
 // model generation that scored them. ID is the query article's, for
 // GET /v1/articles/{id}/similar only. A Match leaves out url, category and
 // published when the article has none.
@@ -151,7 +151,7 @@ func (s *Server) similarByBody(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := readObject(c)
+	m, err := readQuery(c)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func TestSimilarJSONShape(t *testing.T) {
 		}
 	}
 	if !sawBare {
-		t.Fatalf("moon-03 not among the neighbours of moon-02: %s", r.body)
+		t.Fatalf("moon-03 not among the neighbors of moon-02: %s", r.body)
 	}
 }
 

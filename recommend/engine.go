@@ -74,7 +74,7 @@ type Engine struct {
 	analyzer   *vectorize.Analyzer
 	dict       *vectorize.Dictionary
 	log        *slog.Logger
-	settingsID uint64 // fingerprint of settings(), recorded in stored neighbour lists
+	settingsID uint64 // fingerprint of settings(), recorded in stored neighbor lists
 
 	mu      sync.RWMutex
 	ix      *index    // the current generation; guarded by mu
@@ -187,7 +187,7 @@ type Stats struct {
 	IndexTextBytes  int64  `json:"index_text_bytes"`  // the part of it that is ids, titles and URLs
 	Refitting       bool   `json:"refitting"`
 	Queries         uint64 `json:"queries"`
-	StoredAnswers   uint64 `json:"stored_answers"` // of Queries, those answered from stored neighbour lists
+	StoredAnswers   uint64 `json:"stored_answers"` // of Queries, those answered from stored neighbor lists
 	PostingsScanned uint64 `json:"postings_scanned"`
 	PostingsSkipped uint64 `json:"postings_skipped"`
 	ExactScores     uint64 `json:"exact_scores"`

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -311,5 +312,160 @@ func TestWriteOutcomes(t *testing.T) {
 	}
 	if e.Has("new") {
 		t.Error("a deleted article is still there")
+	}
+}
+
+// slowScan is a store whose Scan takes a while, so that a refit (which
+// scans the store) runs long enough for writes to overlap it.
+type slowScan struct {
+	*recommend.MemoryStore
+	delay time.Duration
+}
+
+func (s *slowScan) Scan(ctx context.Context, bodies bool, fn func(*recommend.Article, vectorize.Counts) error) error {
+	return s.MemoryStore.Scan(ctx, bodies, func(a *recommend.Article, c vectorize.Counts) error {
+		time.Sleep(s.delay)
+		return fn(a, c)
+	})
+}
+
+// TestRefitOverlappingWrites refits again and again while writers add,
+// replace and delete articles, then checks that no write was lost or
+// applied twice (the index holds exactly the stored articles) and that
+// every answer equals the reference's under the last generation.
+func TestRefitOverlappingWrites(t *testing.T) {
+	ctx := context.Background()
+	s := &slowScan{MemoryStore: recommend.NewMemoryStore(), delay: 20 * time.Microsecond}
+	opts := recommend.Options{RefitShare: -1}
+	e, err := recommend.Open(ctx, s, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	c := recommendtest.NewCorpus(11, 400)
+	mustWrite(t)(e.Create(ctx, c.Articles(300)...))
+	var mu sync.Mutex // guards c
+	var writes atomic.Int64
+	stop := make(chan struct{})
+	errs := make(chan error, 3)
+	var wg sync.WaitGroup
+	for w := range 3 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				mu.Lock()
+				var write func() (recommend.WriteResults, error)
+				switch (i + w) % 3 {
+				case 0:
+					a := c.NewArticle()
+					write = func() (recommend.WriteResults, error) { return e.Create(ctx, a) }
+				case 1:
+					a := c.Article(fmt.Sprintf("doc-%04d", 1+c.R.IntN(300)))
+					write = func() (recommend.WriteResults, error) { return e.Upsert(ctx, a) }
+				default:
+					id := fmt.Sprintf("doc-%04d", 1+c.R.IntN(300))
+					write = func() (recommend.WriteResults, error) { return e.Delete(ctx, id) }
+				}
+				mu.Unlock()
+				rs, err := write()
+				if err == nil && rs[0].Outcome == recommend.Refused && !errors.Is(rs[0].Err, recommend.ErrNotFound) {
+					err = rs[0].Err
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				writes.Add(1)
+				time.Sleep(100 * time.Microsecond)
+			}
+		})
+	}
+	refits, overlapped := 0, 0
+	for range 3 {
+		before := writes.Load()
+		if _, err := e.Refit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		refits++
+		if writes.Load() > before {
+			overlapped++
+		}
+	}
+	if overlapped == 0 {
+		t.Fatal("no write overlapped a refit")
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// The last refit's writes were replayed; checking against the store's
+	// generation needs the collection quiet, which it now is.
+	live := liveIDs(t, s)
+	if st := e.Stats(); st.Articles != len(live) || st.Generation != uint64(1+refits) {
+		t.Fatalf("after the refits: %d articles in the index, %d stored; generation %d, want %d", st.Articles, len(live), st.Generation, 1+refits)
+	}
+	ref := reference(t, s, opts)
+	for _, id := range live {
+		if !e.Has(id) {
+			t.Fatalf("stored article %s is not in the index", id)
+		}
+		res, err := e.Similar(ctx, id, recommend.Query{K: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recommendtest.CheckNeighbors(t, "similar "+id, res.Neighbors, ref.SimilarID(id, recommend.Query{K: 8}), true)
+	}
+}
+
+// TestAutomaticRefit checks that writes past the refit share start a refit
+// by themselves, and that its generation is a fit from scratch.
+func TestAutomaticRefit(t *testing.T) {
+	ctx := context.Background()
+	ms := recommend.NewMemoryStore()
+	opts := recommend.Options{RefitShare: 0.25}
+	e, err := recommend.Open(ctx, ms, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	c := recommendtest.NewCorpus(12, 300)
+	mustWrite(t)(e.Create(ctx, c.Articles(100)...))
+	waitRefits := func(n uint64) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for e.Stats().Refits < n || e.Stats().Refitting {
+			if time.Now().After(deadline) {
+				t.Fatalf("no automatic refit: %+v", e.Stats())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitRefits(1) // 100 new articles on a generation fitted on none
+	st := e.Stats()
+	if st.FittedArticles != 100 {
+		t.Fatalf("after the first automatic refit: %+v", st)
+	}
+	// 20 of 100 changed: below the share, no refit.
+	mustWrite(t)(e.Create(ctx, c.Articles(20)...))
+	time.Sleep(20 * time.Millisecond)
+	if got := e.Stats().Refits; got != 1 {
+		t.Fatalf("%d refits after a change below the share, want 1", got)
+	}
+	mustWrite(t)(e.Create(ctx, c.Articles(10)...)) // 30 of 100: past it
+	waitRefits(2)
+	checkFromScratch(t, ms)
+	ref := reference(t, ms, opts)
+	for _, id := range liveIDs(t, ms)[:40] {
+		res, err := e.Similar(ctx, id, recommend.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recommendtest.CheckNeighbors(t, "similar "+id, res.Neighbors, ref.SimilarID(id, recommend.Query{}), true)
 	}
 }

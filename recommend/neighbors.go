@@ -8,7 +8,7 @@ import (
 	"math"
 )
 
-// Stored neighbour lists. Batch with BatchOptions.Store writes every
+// Stored neighbor lists. Batch with BatchOptions.Store writes every
 // article's list into the Store, and Similar answers from it, in one read,
 // whenever the list is provably the answer the live query would give:
 //
@@ -33,7 +33,7 @@ import (
 // Anything else is answered by the live query. (Same scores: in the process
 // that computed them, bit for bit. Another process numbers the terms in
 // another order, which can change the last bits of a sum, so there a live
-// query may order two neighbours whose scores tie to 1e-15 the other way.)
+// query may order two neighbors whose scores tie to 1e-15 the other way.)
 
 // neighborChunk is how many lists Batch hands to Store.PutNeighbors at a
 // time.
@@ -46,7 +46,7 @@ func (q Query) unfiltered() bool {
 }
 
 // errFilteredStore is Batch's answer to a request to store filtered lists.
-var errFilteredStore = errors.New("storing neighbour lists needs a query without categories, from, to or exclude")
+var errFilteredStore = errors.New("storing neighbor lists needs a query without categories, from, to or exclude")
 
 // dedup returns the near-duplicate threshold of q: +Inf keeps them.
 func (e *Engine) dedup(q Query) float64 {
@@ -63,7 +63,7 @@ func fingerprint(settings string) uint64 {
 	return h.Sum64()
 }
 
-// stored answers the query of article id from its stored neighbour list,
+// stored answers the query of article id from its stored neighbor list,
 // if that list is exactly the live answer (see above), and reports whether
 // it did. The caller holds the read lock, and has checked that ix holds id.
 // A list that cannot be read, for whatever reason, leaves the query to the
@@ -142,7 +142,7 @@ func (s *neighborSaver) flush() error {
 		return nil
 	}
 	if err := s.store.PutNeighbors(s.ctx, s.pending); err != nil {
-		return fmt.Errorf("store %d neighbour lists: %w", len(s.pending), err)
+		return fmt.Errorf("store %d neighbor lists: %w", len(s.pending), err)
 	}
 	s.saved += len(s.pending)
 	clear(s.pending)

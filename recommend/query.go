@@ -12,7 +12,7 @@ const (
 	MaxK     = 100
 )
 
-// Query says how many neighbours to return and which articles may be among
+// Query says how many neighbors to return and which articles may be among
 // them. The zero value asks for the DefaultK nearest, near-duplicates left
 // out.
 type Query struct {
@@ -45,7 +45,7 @@ func (q Query) k() int {
 	return q.K
 }
 
-// Neighbor is one neighbour of a query.
+// Neighbor is one neighbor of a query.
 type Neighbor struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
@@ -55,7 +55,7 @@ type Neighbor struct {
 	Published time.Time `json:"published,omitzero"`
 }
 
-// Result is the answer to a query: the neighbours ranked by score
+// Result is the answer to a query: the neighbors ranked by score
 // descending, then id ascending, and the model generation that scored them.
 type Result struct {
 	Generation uint64

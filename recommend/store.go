@@ -130,7 +130,7 @@ type Generation struct {
 // query can tell whether the list answers it exactly (see Engine.Similar).
 type NeighborList struct {
 	ID         string // the article
-	Generation uint64 // the model generation that scored the neighbours
+	Generation uint64 // the model generation that scored the neighbors
 	// Settings fingerprints the analyzer and model settings the vectors
 	// were weighted with: a generation's idf table weighs differently
 	// under other model options.

@@ -30,7 +30,7 @@ import (
 //	               uvarint n | n front-coded (term, uvarint df)
 //	stats v1       1 | uvarint N | flags (bit 0: the df records are current)
 //	df v1          1 | uvarint df
-//	neighbours v1  1 | uvarint stamp | uvarint generation | settings (8 bytes) |
+//	neighbors v1  1 | uvarint stamp | uvarint generation | settings (8 bytes) |
 //	               uvarint k | dedup | min score | uvarint n | n (id, score)
 //	format         one byte: formatVersion
 //
@@ -241,7 +241,7 @@ func encodeNeighbors(l *recommend.NeighborList, stamp uint64) []byte {
 // decodeNeighbors decodes v, stored under id, and returns it with its
 // stamp. Neighbors is never nil.
 func decodeNeighbors(id string, v []byte) (recommend.NeighborList, uint64, error) {
-	r := reader{b: v, what: "neighbours"}
+	r := reader{b: v, what: "neighbors"}
 	if err := r.version(neighV1); err != nil {
 		return recommend.NeighborList{}, 0, err
 	}

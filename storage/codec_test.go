@@ -205,7 +205,7 @@ func TestTruncatedValues(t *testing.T) {
 		{"generation", gv, func(v []byte) error { _, err := decodeGeneration(v); return err }},
 		{"df", encodeDF(300), func(v []byte) error { _, err := decodeDF(v); return err }},
 		{"stats", encodeStats(statsRecord{n: 300, dfCurrent: true}), func(v []byte) error { _, err := decodeStats(v); return err }},
-		{"neighbours", encodeNeighbors(&recommend.NeighborList{K: 300, Dedup: 0.9, Neighbors: []recommend.Neighbor{{ID: "b", Score: 0.5}, {ID: "cc", Score: 0.25}}}, 1<<20),
+		{"neighbors", encodeNeighbors(&recommend.NeighborList{K: 300, Dedup: 0.9, Neighbors: []recommend.Neighbor{{ID: "b", Score: 0.5}, {ID: "cc", Score: 0.25}}}, 1<<20),
 			func(v []byte) error { _, _, err := decodeNeighbors("a", v); return err }},
 	}
 	for _, d := range decoders {

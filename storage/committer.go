@@ -365,7 +365,7 @@ func (c *committer) commitTxn(reqs []*request, g *ackGroup) (int, error) {
 		}
 	}
 	// Also clears the flag that says the df records are current, and
-	// makes every stored neighbour list stale (see keys.go): write it in
+	// makes every stored neighbor list stale (see keys.go): write it in
 	// every transaction, even one that leaves N as it was.
 	if err := txn.Set(statsKey(), encodeStats(statsRecord{n: c.committedN + ch.n})); err != nil {
 		return len(reqs), err
@@ -404,7 +404,7 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 		ch.diff(old, p.terms)
 		if found {
 			// The list of an article that changed is stale (see keys.go).
-			if err := txn.Delete(neighbourKey(p.id)); err != nil {
+			if err := txn.Delete(neighborKey(p.id)); err != nil {
 				return err
 			}
 		}
@@ -433,7 +433,7 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 		if err := txn.Delete(countsKey(id)); err != nil {
 			return err
 		}
-		if err := txn.Delete(neighbourKey(id)); err != nil {
+		if err := txn.Delete(neighborKey(id)); err != nil {
 			return err
 		}
 	}

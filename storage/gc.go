@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -29,6 +30,7 @@ const gcDiscardRatio = 0.5
 type gcLoop struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	rounds atomic.Int64 // GC rounds run, for tests
 }
 
 func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, log *slog.Logger) *gcLoop {
@@ -60,6 +62,7 @@ func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, log 
 			var n int
 			var err error
 			n, pin, err = runGC(ctx, bdb, s)
+			g.rounds.Add(1)
 			if err != nil {
 				log.Warn("value log gc failed", "dir", dir, "err", err)
 			}

@@ -12,7 +12,7 @@ package storage
 //	'a' id         article, without its id                  Commit
 //	'c' id         term counts of the article, front-coded  Commit
 //	'g'            the fitted model's Generation            SaveGeneration
-//	'n' id         the article's neighbour list, stamped    PutNeighbors; Commit
+//	'n' id         the article's neighbor list, stamped    PutNeighbors; Commit
 //	               with the version of 's' (see below)      deletes it
 //	's'            N, the number of stored articles, and    Commit, checkpoint
 //	               whether the 't' records are current
@@ -41,13 +41,13 @@ package storage
 // commit, so it cannot leave a stale list looking current.) A transaction
 // that deletes or replaces an article deletes its 'n' record as well.
 const (
-	prefixArticle   byte = 'a'
-	prefixCounts    byte = 'c'
-	prefixGen       byte = 'g'
-	prefixNeighbour byte = 'n'
-	prefixStats     byte = 's'
-	prefixTerm      byte = 't'
-	prefixFormat    byte = 'v'
+	prefixArticle  byte = 'a'
+	prefixCounts   byte = 'c'
+	prefixGen      byte = 'g'
+	prefixNeighbor byte = 'n'
+	prefixStats    byte = 's'
+	prefixTerm     byte = 't'
+	prefixFormat   byte = 'v'
 )
 
 // maxKeyLen bounds ids and terms. Badger refuses keys over 65000 bytes; a far
@@ -60,7 +60,7 @@ func countsKey(id string) []byte { return prefixed(prefixCounts, id) }
 
 func termKey(term string) []byte { return prefixed(prefixTerm, term) }
 
-func neighbourKey(id string) []byte { return prefixed(prefixNeighbour, id) }
+func neighborKey(id string) []byte { return prefixed(prefixNeighbor, id) }
 
 func genKey() []byte { return []byte{prefixGen} }
 

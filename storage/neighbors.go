@@ -19,43 +19,43 @@ import (
 //
 // It checks the lists first and returns an error naming the list and the
 // problem, writing nothing, for an empty id or one over 1024 bytes, in the
-// list or among its neighbours, for a k below 1, and for more neighbours
+// list or among its neighbors, for a k below 1, and for more neighbors
 // than k. It returns an error wrapping ErrClosed after Close. It is safe for
 // concurrent use, and does not keep lists or anything in them.
 func (d *DB) PutNeighbors(ctx context.Context, lists []recommend.NeighborList) error {
 	if !d.gate.enter() {
-		return fmt.Errorf("put neighbours: %w", ErrClosed)
+		return fmt.Errorf("put neighbors: %w", ErrClosed)
 	}
 	defer d.gate.leave()
 	for i := range lists {
 		if err := checkNeighbors(&lists[i]); err != nil {
-			return fmt.Errorf("put neighbours: list %d (id %q): %w", i, lists[i].ID, err)
+			return fmt.Errorf("put neighbors: list %d (id %q): %w", i, lists[i].ID, err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("put neighbours: %w", err)
+		return fmt.Errorf("put neighbors: %w", err)
 	}
 	// Until the next commit no checkpoint follows, so the stamp stays.
 	if err := d.c.checkpointNow(ctx); err != nil {
-		return fmt.Errorf("put neighbours: %w", err)
+		return fmt.Errorf("put neighbors: %w", err)
 	}
 	stamp, err := d.stamp()
 	if err != nil {
-		return fmt.Errorf("put neighbours: %w", err)
+		return fmt.Errorf("put neighbors: %w", err)
 	}
 	wb := d.bdb.NewWriteBatch()
 	defer wb.Cancel()
 	for i := range lists {
 		l := &lists[i]
-		if err := wb.Set(neighbourKey(l.ID), encodeNeighbors(l, stamp)); err != nil {
-			return fmt.Errorf("put neighbours of %q: %w", l.ID, err)
+		if err := wb.Set(neighborKey(l.ID), encodeNeighbors(l, stamp)); err != nil {
+			return fmt.Errorf("put neighbors of %q: %w", l.ID, err)
 		}
 	}
 	if err := wb.Flush(); err != nil {
-		return fmt.Errorf("put neighbours: %w", err)
+		return fmt.Errorf("put neighbors: %w", err)
 	}
 	if err := d.sync.sync(); err != nil {
-		return fmt.Errorf("put neighbours: %w", err)
+		return fmt.Errorf("put neighbors: %w", err)
 	}
 	return nil
 }
@@ -67,18 +67,18 @@ func (d *DB) PutNeighbors(ctx context.Context, lists []recommend.NeighborList) e
 // Neighbors is never nil. It is safe for concurrent use.
 func (d *DB) Neighbors(ctx context.Context, id string) (recommend.NeighborList, error) {
 	if !d.gate.enter() {
-		return recommend.NeighborList{}, fmt.Errorf("neighbours of %q: %w", id, ErrClosed)
+		return recommend.NeighborList{}, fmt.Errorf("neighbors of %q: %w", id, ErrClosed)
 	}
 	defer d.gate.leave()
 	if err := ctx.Err(); err != nil {
-		return recommend.NeighborList{}, fmt.Errorf("neighbours of %q: %w", id, err)
+		return recommend.NeighborList{}, fmt.Errorf("neighbors of %q: %w", id, err)
 	}
 	var l recommend.NeighborList
 	var stamp, current uint64
 	// One snapshot: a commit between the two reads would otherwise pass
 	// unseen.
 	err := d.bdb.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(neighbourKey(id))
+		item, err := txn.Get(neighborKey(id))
 		if err != nil {
 			return err
 		}
@@ -95,11 +95,11 @@ func (d *DB) Neighbors(ctx context.Context, id string) (recommend.NeighborList, 
 	})
 	switch {
 	case errors.Is(err, badger.ErrKeyNotFound):
-		return recommend.NeighborList{}, fmt.Errorf("neighbours of %q: %w", id, recommend.ErrNotFound)
+		return recommend.NeighborList{}, fmt.Errorf("neighbors of %q: %w", id, recommend.ErrNotFound)
 	case err != nil:
-		return recommend.NeighborList{}, fmt.Errorf("neighbours of %q: %w", id, err)
+		return recommend.NeighborList{}, fmt.Errorf("neighbors of %q: %w", id, err)
 	case stamp != current:
-		return recommend.NeighborList{}, fmt.Errorf("neighbours of %q: stale, articles changed since they were stored: %w",
+		return recommend.NeighborList{}, fmt.Errorf("neighbors of %q: stale, articles changed since they were stored: %w",
 			id, recommend.ErrNotFound)
 	}
 	return l, nil
@@ -137,10 +137,10 @@ func checkNeighbors(l *recommend.NeighborList) error {
 		return fmt.Errorf("k is %d, want at least 1", l.K)
 	}
 	if len(l.Neighbors) > l.K {
-		return fmt.Errorf("%d neighbours, more than k = %d", len(l.Neighbors), l.K)
+		return fmt.Errorf("%d neighbors, more than k = %d", len(l.Neighbors), l.K)
 	}
 	for i, n := range l.Neighbors {
-		if err := checkKey(fmt.Sprintf("neighbour %d id", i), n.ID); err != nil {
+		if err := checkKey(fmt.Sprintf("neighbor %d id", i), n.ID); err != nil {
 			return err
 		}
 	}

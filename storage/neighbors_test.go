@@ -32,7 +32,7 @@ func neighborList(id string, ns ...string) recommend.NeighborList {
 func putNeighbors(t testing.TB, d *DB, lists ...recommend.NeighborList) {
 	t.Helper()
 	if err := d.PutNeighbors(context.Background(), lists); err != nil {
-		t.Fatalf("put neighbours: %v", err)
+		t.Fatalf("put neighbors: %v", err)
 	}
 }
 
@@ -43,12 +43,12 @@ func checkNeighborList(t testing.TB, d *DB, id string, want recommend.NeighborLi
 	got, err := d.Neighbors(context.Background(), id)
 	if want.ID == "" {
 		if !errors.Is(err, recommend.ErrNotFound) {
-			t.Errorf("neighbours of %s: got %+v, %v, want ErrNotFound", id, got, err)
+			t.Errorf("neighbors of %s: got %+v, %v, want ErrNotFound", id, got, err)
 		}
 		return
 	}
 	if err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("neighbours of %s: got %+v, %v, want %+v", id, got, err, want)
+		t.Errorf("neighbors of %s: got %+v, %v, want %+v", id, got, err, want)
 	}
 }
 
@@ -71,7 +71,7 @@ func TestNeighborsRoundTrip(t *testing.T) {
 	a := neighborList("a", "b", "c")
 	a.Dedup, a.MinScore = math.Inf(1), 0.125
 	a.Neighbors[1].Score = math.Nextafter(0.1, 1) // any float64 comes back bit for bit
-	b := neighborList("b")                        // no neighbour
+	b := neighborList("b")                        // no neighbor
 	putNeighbors(t, d, a, b)
 	checkNeighborList(t, d, "a", a)
 	checkNeighborList(t, d, "b", b)
@@ -107,7 +107,7 @@ func TestNeighborsGoStale(t *testing.T) {
 			for _, l := range lists {
 				checkNeighborList(t, d, l.ID, recommend.NeighborList{})
 				removed := strings.Contains(strings.Join(tt.removed, " "), l.ID)
-				if has := hasKey(t, d, neighbourKey(l.ID)); has == removed {
+				if has := hasKey(t, d, neighborKey(l.ID)); has == removed {
 					t.Errorf("record of %s there: %v, want %v", l.ID, has, !removed)
 				}
 			}
@@ -155,8 +155,8 @@ func TestPutNeighborsValidation(t *testing.T) {
 		{"empty id", neighborList(""), "id is empty"},
 		{"long id", neighborList(strings.Repeat("x", 1025)), "over the limit"},
 		{"k 0", func() recommend.NeighborList { l := neighborList("a"); l.K = 0; return l }(), "k is 0"},
-		{"more than k", neighborList("a", "1", "2", "3", "4", "5", "6"), "6 neighbours, more than k = 5"},
-		{"empty neighbour", neighborList("a", "b", ""), "neighbour 1 id is empty"},
+		{"more than k", neighborList("a", "1", "2", "3", "4", "5", "6"), "6 neighbors, more than k = 5"},
+		{"empty neighbor", neighborList("a", "b", ""), "neighbor 1 id is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,7 +164,7 @@ func TestPutNeighborsValidation(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "list 1") || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %v, want an error about list 1 saying %q", err, tt.want)
 			}
-			if hasKey(t, d, neighbourKey("a")) {
+			if hasKey(t, d, neighborKey("a")) {
 				t.Error("a list was written")
 			}
 		})

@@ -5,7 +5,7 @@
 // transactions, and an acknowledger goroutine syncs the disk once for all of
 // them before acknowledging them. Document frequencies live in memory and
 // reach the disk in checkpoints; reads go straight to Badger. Precomputed
-// neighbour lists are stamped so that any later commit makes them stale
+// neighbor lists are stamped so that any later commit makes them stale
 // (keys.go). DB implements recommend.Store.
 package storage
 

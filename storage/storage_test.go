@@ -453,13 +453,13 @@ func TestClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := map[string]error{
-		"close again":    d.Close(),
-		"commit":         d.Commit(ctx, recommend.Write{Puts: []recommend.Put{put("a")}}),
-		"scan":           d.Scan(ctx, true, func(*recommend.Article, vectorize.Counts) error { return nil }),
-		"save gen":       d.SaveGeneration(ctx, recommend.Generation{}),
-		"put neighbours": d.PutNeighbors(ctx, []recommend.NeighborList{{ID: "a", K: 1}}),
+		"close again":   d.Close(),
+		"commit":        d.Commit(ctx, recommend.Write{Puts: []recommend.Put{put("a")}}),
+		"scan":          d.Scan(ctx, true, func(*recommend.Article, vectorize.Counts) error { return nil }),
+		"save gen":      d.SaveGeneration(ctx, recommend.Generation{}),
+		"put neighbors": d.PutNeighbors(ctx, []recommend.NeighborList{{ID: "a", K: 1}}),
 	}
-	_, calls["neighbours"] = d.Neighbors(ctx, "a")
+	_, calls["neighbors"] = d.Neighbors(ctx, "a")
 	_, calls["article"] = d.Article(ctx, "a")
 	_, calls["counts"] = d.Counts(ctx, "a")
 	_, calls["term stats"] = d.TermStats(ctx)
@@ -634,9 +634,20 @@ func TestGCRunsAndStops(t *testing.T) {
 	for i := range 100 {
 		commit(t, d, recommend.Write{Puts: []recommend.Put{randPut(rng, fmt.Sprint(i%10), 100, 50)}})
 	}
-	time.Sleep(20 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for d.gc.rounds.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if n := d.gc.rounds.Load(); n < 3 {
+		t.Fatalf("%d GC rounds in 10 s at an interval of 1 ms", n)
+	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case <-d.gc.done:
+	default:
+		t.Fatal("the GC loop still runs after Close")
 	}
 	if strings.Contains(buf.String(), "gc failed") {
 		t.Errorf("gc logged a failure: %s", buf.String())

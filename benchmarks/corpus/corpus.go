@@ -2,7 +2,7 @@
 // for readalike's benchmarks. New draws a ranked vocabulary and topics from a
 // seed; Chunk and Generate then write articles that mix background words,
 // one or two topics and a story, so that articles of the same story are
-// near-duplicates and nearest-neighbour results are meaningful.
+// near-duplicates and nearest-neighbor results are meaningful.
 //
 // It ports the model of the Python generator the peers (scikit-learn,
 // gensim) are benchmarked on, shared/peers/gen_corpus.py, with Go's random

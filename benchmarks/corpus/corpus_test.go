@@ -209,10 +209,10 @@ func TestStatistics(t *testing.T) {
 	}
 }
 
-// TestNeighbours checks the point of the model: articles of one story are
+// TestNeighbors checks the point of the model: articles of one story are
 // much more alike than articles of one topic, which are more alike than
 // unrelated ones (TF-IDF cosine of content words, IDF over the articles).
-func TestNeighbours(t *testing.T) {
+func TestNeighbors(t *testing.T) {
 	g := New(Options{Seed: 42})
 	stop := make(map[string]bool)
 	for _, w := range g.vocab.words[:g.vocab.nStop] {

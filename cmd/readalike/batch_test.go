@@ -25,7 +25,7 @@ type batchLine struct {
 	Neighbors []neighbor `json:"neighbors"`
 }
 
-// parseBatch reads batch's JSONL output into neighbour lists by id, and
+// parseBatch reads batch's JSONL output into neighbor lists by id, and
 // fails the test on a repeated id.
 func parseBatch(t *testing.T, out string) map[string][]neighbor {
 	t.Helper()
@@ -72,7 +72,7 @@ func checkEmpty(t *testing.T, dir string) {
 	}
 }
 
-// Every article's neighbours are the brute-force reference's, computed from
+// Every article's neighbors are the brute-force reference's, computed from
 // the weights analyze --vectors prints for the same file.
 func TestBatchMatchesReference(t *testing.T) {
 	tmp := emptyTempDir(t)
@@ -103,16 +103,16 @@ func TestBatchMatchesReference(t *testing.T) {
 	ns := lists["space-02"]
 	a := slices.IndexFunc(ns, func(n neighbor) bool { return n.ID == "space-twin-a" })
 	if a < 0 || a+1 >= len(ns) || ns[a+1].ID != "space-twin-b" || ns[a].Score != ns[a+1].Score {
-		t.Errorf("neighbours of space-02 (dedup off): %v, want the twins side by side, a first", ns)
+		t.Errorf("neighbors of space-02 (dedup off): %v, want the twins side by side, a first", ns)
 	}
 	lists = parseBatch(t, mustRun(t, "batch", "--input", in, "--k", "40").stdout)
 	ns = lists["space-02"]
 	if !slices.ContainsFunc(ns, func(n neighbor) bool { return n.ID == "space-twin-a" }) ||
 		slices.ContainsFunc(ns, func(n neighbor) bool { return n.ID == "space-twin-b" }) {
-		t.Errorf("neighbours of space-02: %v, want space-twin-a and not its twin", ns)
+		t.Errorf("neighbors of space-02: %v, want space-twin-a and not its twin", ns)
 	}
 	if slices.ContainsFunc(lists["space-01"], func(n neighbor) bool { return n.ID == "space-01-copy" }) {
-		t.Errorf("space-01's near duplicate is among its neighbours: %v", lists["space-01"])
+		t.Errorf("space-01's near duplicate is among its neighbors: %v", lists["space-01"])
 	}
 	checkEmpty(t, tmp)
 }
@@ -186,7 +186,7 @@ func TestBatchCSV(t *testing.T) {
 func TestBatchOut(t *testing.T) {
 	data, _ := ingestedCorpus(t)
 	outDir := t.TempDir()
-	out := filepath.Join(outDir, "neighbours.jsonl")
+	out := filepath.Join(outDir, "neighbors.jsonl")
 	r := mustRun(t, "batch", "--data", data, "--out", out)
 	if r.stdout != "" {
 		t.Errorf("stdout %q, want nothing", r.stdout)
@@ -221,7 +221,7 @@ func TestBatchOutCancelled(t *testing.T) {
 	tmp := emptyTempDir(t)
 	in := corpusFile(t, t.TempDir())
 	outDir := t.TempDir()
-	out := filepath.Join(outDir, "neighbours.jsonl")
+	out := filepath.Join(outDir, "neighbors.jsonl")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	// Cancelled once the articles are loaded: while the output is written.
@@ -336,7 +336,7 @@ func TestBatchUsage(t *testing.T) {
 	})
 }
 
-// An article without neighbours gets an empty list, not null (parseBatch
+// An article without neighbors gets an empty list, not null (parseBatch
 // checks), and CSV output has its header even with no rows.
 func TestBatchNoNeighbors(t *testing.T) {
 	dir := t.TempDir()
@@ -344,7 +344,7 @@ func TestBatchNoNeighbors(t *testing.T) {
 		art{ID: "a", Body: "rockets and orbits"}, art{ID: "b", Body: "bread and butter"}))
 	lists := parseBatch(t, mustRun(t, "batch", "--input", in).stdout)
 	if len(lists) != 2 || len(lists["a"]) != 0 || len(lists["b"]) != 0 {
-		t.Errorf("got %v, want a and b without neighbours", lists)
+		t.Errorf("got %v, want a and b without neighbors", lists)
 	}
 	if out := mustRun(t, "batch", "--input", in, "--format", "csv").stdout; out != "id,rank,neighbor,score\n" {
 		t.Errorf("CSV output %q, want the header alone", out)
@@ -400,7 +400,7 @@ func TestEngineBatchStopsAtEmitError(t *testing.T) {
 }
 
 // batch --data DIR --store keeps the lists in the collection, where similar
-// answers from them: the same neighbours with the same scores as the batch
+// answers from them: the same neighbors with the same scores as the batch
 // output, bit for bit.
 func TestBatchStore(t *testing.T) {
 	data, _ := ingestedCorpus(t)
@@ -427,14 +427,14 @@ func TestBatchStore(t *testing.T) {
 	for id, want := range lists {
 		l, err := db.Neighbors(t.Context(), id)
 		if err != nil {
-			t.Fatalf("neighbours of %s: %v", id, err)
+			t.Fatalf("neighbors of %s: %v", id, err)
 		}
 		var got []neighbor
 		for _, n := range l.Neighbors {
 			got = append(got, neighbor{n.ID, n.Score})
 		}
 		if l.K != 8 || !slices.Equal(got, want) {
-			t.Errorf("stored neighbours of %s: k %d %v, want k 8 %v", id, l.K, got, want)
+			t.Errorf("stored neighbors of %s: k %d %v, want k 8 %v", id, l.K, got, want)
 		}
 	}
 	db.Close()

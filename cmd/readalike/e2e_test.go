@@ -132,7 +132,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Error(d)
 		}
 		if id == "bbc-business-007" && len(got) > 0 && got[0].ID == "bbc-business-253" {
-			t.Error("bbc-business-007's exact duplicate is its first neighbour")
+			t.Error("bbc-business-007's exact duplicate is its first neighbor")
 		}
 	}
 

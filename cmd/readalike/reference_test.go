@@ -57,7 +57,7 @@ func parseAnalyzed(t *testing.T, r io.Reader) analyzed {
 	return out
 }
 
-// neighbor is one entry of a neighbour list, as batch and the API give it.
+// neighbor is one entry of a neighbor list, as batch and the API give it.
 type neighbor struct {
 	ID    string  `json:"id"`
 	Score float64 `json:"score"`
@@ -95,14 +95,14 @@ func (r *reference) nearest(id string, k int, dedup float64) []neighbor {
 	return out
 }
 
-// diffNeighbors compares a neighbour list of query with the reference's:
+// diffNeighbors compares a neighbor list of query with the reference's:
 // the same length, each score within tol of the reference's at that rank,
 // and each id the reference's, or one whose own reference score is within
 // tol of it (ids may swap within a tie). It returns what differs, or "".
 func (r *reference) diffNeighbors(query string, got, want []neighbor, tol float64) string {
 	var b strings.Builder
 	if len(got) != len(want) {
-		fmt.Fprintf(&b, "%d neighbours, want %d\n", len(got), len(want))
+		fmt.Fprintf(&b, "%d neighbors, want %d\n", len(got), len(want))
 	}
 	seen := map[string]bool{}
 	for i := range min(len(got), len(want)) {
@@ -120,7 +120,7 @@ func (r *reference) diffNeighbors(query string, got, want []neighbor, tol float6
 		seen[g.ID] = true
 	}
 	if b.Len() > 0 {
-		return fmt.Sprintf("neighbours of %s:\n%sgot  %v\nwant %v", query, b.String(), got, want)
+		return fmt.Sprintf("neighbors of %s:\n%sgot  %v\nwant %v", query, b.String(), got, want)
 	}
 	return ""
 }

@@ -110,7 +110,7 @@ func TestServeDemo(t *testing.T) {
 	}
 	for i, m := range out.Neighbors {
 		if m.ID == "sci-lunar-lander-001" {
-			t.Errorf("the article is its own neighbour")
+			t.Errorf("the article is its own neighbor")
 		}
 		if i > 0 && m.Score > out.Neighbors[i-1].Score {
 			t.Errorf("not ranked by score: %v", out.Neighbors)

@@ -87,7 +87,7 @@ func TestSimilar(t *testing.T) {
 		}
 		for _, m := range out.Neighbors {
 			if m.ID == "space-01-copy" {
-				t.Error("the near-duplicate space-01-copy is among the neighbours")
+				t.Error("the near-duplicate space-01-copy is among the neighbors")
 			}
 		}
 	})
@@ -95,7 +95,7 @@ func TestSimilar(t *testing.T) {
 	t.Run("no dedup", func(t *testing.T) {
 		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--dedup=false", "space-01").stdout))
 		if len(out.Neighbors) == 0 || out.Neighbors[0].ID != "space-01-copy" {
-			t.Errorf("first neighbour %v, want the near-duplicate space-01-copy", out.Neighbors)
+			t.Errorf("first neighbor %v, want the near-duplicate space-01-copy", out.Neighbors)
 		}
 	})
 
