@@ -58,11 +58,14 @@ func appendSentences(dst []Sentence, text string, li int) []Sentence {
 }
 
 // paragraphSpans yields the spans of the paragraphs of text under the rule
-// of Paragraphs, space around each left out.
+// of Paragraphs, space around each left out: the lines are the pieces
+// between newlines, and when one of them is blank (a text ending in a
+// newline has an empty last piece) paragraphs are runs of non-blank lines,
+// otherwise each line is one.
 func paragraphSpans(text string) func(yield func(Sentence) bool) {
 	return func(yield func(Sentence) bool) {
 		blankMode := false
-		for line := range strings.Lines(text) {
+		for line := range strings.SplitSeq(text, "\n") {
 			if strings.TrimSpace(line) == "" {
 				blankMode = true
 				break
@@ -70,9 +73,9 @@ func paragraphSpans(text string) func(yield func(Sentence) bool) {
 		}
 		start, end := -1, -1 // of the paragraph being gathered
 		pos := 0
-		for line := range strings.Lines(text) {
+		for line := range strings.SplitSeq(text, "\n") {
 			lineStart := pos
-			pos += len(line)
+			pos += len(line) + 1
 			trimmed := strings.TrimSpace(line)
 			if trimmed != "" {
 				s := lineStart + strings.Index(line, trimmed)

@@ -35,6 +35,7 @@ func TestSentences(t *testing.T) {
 			[]string{"A sentence that\nwraps.", "Another\none.", "End."}},
 		{"lines are paragraphs without blank lines", "en", "First line\nSecond line. Third.",
 			[]string{"First line", "Second line.", "Third."}},
+		{"a final newline is a blank line, as for Paragraphs", "en", "Wrapped\nline.\n", []string{"Wrapped\nline."}},
 		{"crlf", "en", "One.\r\n\r\nTwo.", []string{"One.", "Two."}},
 		{"empty", "en", " \n\n ", nil},
 
@@ -144,5 +145,12 @@ func FuzzSentences(f *testing.F) {
 			return // callers hold valid UTF-8: Analyze and Summarize refuse the rest
 		}
 		checkSentences(t, text, Sentences(text, lang))
+		var paras []string
+		for p := range paragraphSpans(text) {
+			paras = append(paras, p.Text(text))
+		}
+		if want := Paragraphs(text); !slices.Equal(paras, want) {
+			t.Fatalf("paragraphs of %q: %q, Paragraphs gives %q", text, paras, want)
+		}
 	})
 }

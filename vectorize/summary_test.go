@@ -36,8 +36,8 @@ func TestSummarize(t *testing.T) {
 		{"repeated sentence once", Document{
 			Body: "Solar farm opens. Panels float.\n\nSOLAR FARM OPENS. Engineers smile.",
 		}, 300, "Solar farm opens. Panels float. Engineers smile."},
-		{"hard-wrapped line joined", Document{Body: "Solar panels\nfloat on the harbour.\n\nThey cool."}, 0,
-			"Solar panels float on the harbour. They cool."},
+		{"hard-wrapped line joined", Document{Body: "The harbour solar panels\nfloat on pontoons in the dock.\n\nIt rained."}, 40,
+			"The harbour solar panels float on pontoons in the dock."},
 		{"HTML: visible text only", Document{
 			Body: "<p>Solar panels float on the harbour.</p><script>alert('solar solar solar');</script><p>They stay cool &amp; efficient.</p>",
 		}, 0, "Solar panels float on the harbour. They stay cool & efficient."},
@@ -252,15 +252,16 @@ func TestSummarizeConcurrent(t *testing.T) {
 
 // candidates returns the sentences Summarize may choose from in body, as a
 // summary writes them (runs of space made one space), read as the default
-// Analyzer reads a body.
+// Analyzer reads a body: each paragraph split as one.
 func candidates(body, lang string) []string {
 	if LooksLikeHTML(body) {
 		body = VisibleText(body)
 	}
 	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
 	var out []string
+	li := findLanguage(lang)
 	for _, p := range Paragraphs(body) {
-		for _, s := range Sentences(p, lang) {
+		for _, s := range appendParagraphSentences(nil, p, Sentence{0, len(p)}, li) {
 			out = append(out, strings.Join(strings.Fields(s.Text(p)), " "))
 		}
 	}
