@@ -236,8 +236,8 @@ func (sd *summaryDoc) weights(m *Model) (idf []float64, tf func(uint32) float64)
 // prior: 0.603 and 0.557; these constants: 0.593 and 0.576.
 const (
 	// leadPrior weighs the nth sentence 1 + leadPrior/n: news states the
-	// story first. Without it the headline's share falls from 0.59 to 0.45
-	// and the summary holds the first sentence in 38% of articles, not 89%.
+	// story first. With centrality alone a summary holds the article's
+	// first sentence in 38% of BBC articles; with both constants, 89%.
 	leadPrior = 0.5
 	// lengthCost divides a sentence's score by its length to this power,
 	// as budgeted selection does (Lin and Bilmes, 2010): a long sentence
