@@ -51,8 +51,8 @@ const (
 //
 // DetectLang is safe for concurrent use. Its models load on first use, not
 // before: the first call takes 0.1 to 0.25 s and leaves 8 MB of models,
-// the first on a text that looks Norwegian or Swedish a further 1.3 s and
-// 41 MB (peak RSS about 110 MB). After that a sentence takes about 0.4 ms of CPU
+// the first on a text that looks Norwegian or Swedish a further 0.5 to
+// 1.3 s and 41 MB (peak RSS about 110 MB). After that a sentence takes about 0.4 ms of CPU
 // and a long article 1 ms. Linking it adds some 128 MB to a binary, since
 // lingua-go embeds the models of all its 75 languages. Figures from
 // benchmarks/detect_test.go and benchmarks/langcompare, measured on a
@@ -70,7 +70,7 @@ const (
 // but right on 92.7% of the Swedish sentences and 98.5% of the Hungarian
 // ones, and over lingua-go's high-accuracy mode for all seven languages,
 // no more accurate where it counts (99.7% on no and sv) for 184 MB of
-// models, 4.5 s to load them and 360 MB of peak RSS. Snowball's stop
+// models, 2.3 to 4.5 s to load them and 360 MB of peak RSS. Snowball's stop
 // words as a second opinion did not close the gap for either library:
 // they cost Norwegian more than they gave Swedish, as the Norwegian list of
 // github.com/kljensen/snowball lacks "den", "de" and "har", which the
