@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,10 +77,15 @@ type Engine struct {
 	log        *slog.Logger
 	settingsID uint64 // fingerprint of settings(), recorded in stored neighbor lists
 
-	mu      sync.RWMutex
-	ix      *index    // the current generation; guarded by mu
-	replay  *[]change // while a refit runs, the changes it must replay; guarded by mu
-	changed int       // articles added, replaced or removed since the last fit; guarded by mu
+	// view is what queries read: the current generation's index as of the
+	// last write applied. Queries take no lock.
+	view atomic.Pointer[view]
+	// applyMu is held by the one goroutine applying writes to the index
+	// (see apply) and by a refit swapping in its index; never by queries.
+	applyMu sync.Mutex
+	w       *writer      // appends to the current index; guarded by applyMu
+	replay  *[]change    // while a refit runs, the changes it must replay; guarded by applyMu
+	changed atomic.Int64 // articles added, replaced or removed since the last fit
 
 	ids       idLocks
 	refitMu   sync.Mutex  // one refit at a time
@@ -138,12 +144,12 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 			"stored", gen.Settings, "engine", e.settings())
 	}
 	model := vectorize.NewModel(e.dict, gen.N, gen.DF, opts.Model)
-	ix, err := e.buildIndex(ctx, model, gen.Number, progress)
+	v, err := e.buildIndex(ctx, model, gen.Number, progress)
 	if err != nil {
 		return nil, err
 	}
-	e.ix = ix
-	e.changed = abs(ix.live() - gen.N)
+	e.publish(v)
+	e.changed.Store(int64(abs(v.live - gen.N)))
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.maybeRefit()
 	return e, nil
@@ -170,9 +176,46 @@ func (e *Engine) Analyzer() *vectorize.Analyzer { return e.analyzer }
 
 // Model returns the model of the current generation.
 func (e *Engine) Model() *vectorize.Model {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return e.ix.model
+	return e.view.Load().ix.model
+}
+
+// publish makes v, the first view of an index, the view queries read and
+// the base of the next writes. The caller holds applyMu, or is Open.
+func (e *Engine) publish(v *view) {
+	e.w = newWriter(v)
+	e.view.Store(v)
+}
+
+// resolve returns the current view and the doc numbers of ids in it (-1
+// for an id it lacks), looked up consistently: no write is published
+// between the lookups and the view, however the writer runs meanwhile (it
+// marks ix.seq odd while it changes the id map and publishes; a reader
+// that saw the same even seq before and after saw neither). It retries if
+// a write came in between, which takes a few microseconds; it never waits
+// for a write to be applied.
+func (e *Engine) resolve(ids []string) (*view, []int32) {
+	docs := make([]int32, len(ids))
+	for {
+		v := e.view.Load()
+		s1 := v.ix.seq.Load()
+		if s1%2 == 1 {
+			runtime.Gosched()
+			continue
+		}
+		if e.view.Load() != v {
+			continue
+		}
+		for i, id := range ids {
+			d, ok := v.ix.ids.get(id)
+			if !ok {
+				d = -1
+			}
+			docs[i] = d
+		}
+		if v.ix.seq.Load() == s1 && e.view.Load() == v {
+			return v, docs
+		}
+	}
 }
 
 // Stats describe an engine at one moment.
@@ -196,17 +239,15 @@ type Stats struct {
 
 // Stats returns the engine's current figures.
 func (e *Engine) Stats() Stats {
-	e.mu.RLock()
-	ix := e.ix
+	v := e.view.Load()
 	s := Stats{
-		Articles:        ix.live(),
-		Generation:      ix.generation,
-		FittedArticles:  ix.model.N(),
-		ChangedSinceFit: e.changed,
-		Tombstones:      ix.dead,
+		Articles:        v.live,
+		Generation:      v.ix.generation,
+		FittedArticles:  v.ix.model.N(),
+		ChangedSinceFit: int(e.changed.Load()),
+		Tombstones:      int(v.n) - v.live,
 	}
-	s.IndexBytes, s.IndexTextBytes = ix.bytes()
-	e.mu.RUnlock()
+	s.IndexBytes, s.IndexTextBytes = v.bytes()
 	s.Terms = e.dict.Len()
 	s.Refitting = e.refitting.Load()
 	s.Queries = e.counters.queries.Load()

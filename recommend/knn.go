@@ -47,9 +47,10 @@ const knnChunk = 64
 // Batch computes the nearest articles of every article of the collection,
 // with the same model, scores and rules as Similar, and calls emit once per
 // article, in doc order, from one goroutine at a time (emit may be nil
-// when o.Store is set). ms is only valid during the call. It holds the
-// index's read lock for the whole run, so writes wait for it; a server
-// should not run it. It stops at the first error emit returns or storing
+// when o.Store is set). ms is only valid during the call. It answers for
+// the collection as it was when it started: writes made meanwhile go on,
+// and are not in its answers (unless o.Store is set: then writes wait
+// until it is done). It stops at the first error emit returns or storing
 // fails, or when ctx is done; lists stored by then stay usable.
 func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string, ms []Neighbor) error) (BatchStats, error) {
 	if err := o.Query.Validate(); err != nil {
@@ -70,21 +71,20 @@ func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string,
 		// Before the read lock, as writers take them.
 		defer e.ids.lockAll()()
 	}
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	ix := e.ix
+	v, exclude := e.resolve(o.Query.Exclude)
 	dedup := e.dedup(o.Query)
 	var saver *neighborSaver
 	if o.Store {
 		saver = &neighborSaver{ctx: ctx, store: e.lists, header: NeighborList{
-			Generation: ix.generation, Settings: e.settingsID,
+			Generation: v.ix.generation, Settings: e.settingsID,
 			K: o.Query.k(), Dedup: dedup, MinScore: o.Query.MinScore,
 		}}
 		emit = saver.wrap(emit)
 	}
-	run := &knnRun{ix: ix, q: o.Query, k: o.Query.k(), dedup: dedup, emit: emit, progress: o.Progress}
-	run.results = make([][]scored, len(ix.docs))
-	run.ready = make([]bool, (len(ix.docs)+knnChunk-1)/knnChunk)
+	run := &knnRun{v: v, q: o.Query, exclude: exclude, k: o.Query.k(), dedup: dedup, emit: emit, progress: o.Progress}
+	n := int(v.n)
+	run.results = make([][]scored, n)
+	run.ready = make([]bool, (n+knnChunk-1)/knnChunk)
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -99,10 +99,10 @@ func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string,
 			for ctx.Err() == nil {
 				c := int(next.Add(1) - 1)
 				lo := c * knnChunk
-				if lo >= len(ix.docs) {
+				if lo >= n {
 					break
 				}
-				hi := min(lo+knnChunk, len(ix.docs))
+				hi := min(lo+knnChunk, n)
 				for d := lo; d < hi; d++ {
 					run.results[d] = run.one(s, int32(d))
 				}
@@ -127,8 +127,8 @@ func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string,
 		stored = saver.saved
 	}
 	return BatchStats{
-		Articles:   ix.live(),
-		Generation: ix.generation,
+		Articles:   v.live,
+		Generation: v.ix.generation,
 		Postings:   stats[0].Load(),
 		Skipped:    stats[1].Load(),
 		Exact:      stats[2].Load(),
@@ -139,8 +139,9 @@ func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string,
 
 // knnRun is the shared state of one Batch.
 type knnRun struct {
-	ix       *index
+	v        *view
 	q        Query
+	exclude  []int32 // doc numbers of q.Exclude
 	k        int
 	dedup    float64
 	emit     func(string, []Neighbor) error
@@ -156,11 +157,11 @@ type knnRun struct {
 
 // one answers the query of doc d.
 func (r *knnRun) one(s *searcher, d int32) []scored {
-	if !r.ix.alive[d] {
+	if !r.v.alive(d) {
 		return nil
 	}
-	f := newFilter(r.ix, r.q, d)
-	return slices.Clone(s.nearest(r.ix, r.ix.vecs[d], f, r.k, r.q.MinScore, r.dedup))
+	f := newFilter(r.v, r.q, d, r.exclude)
+	return slices.Clone(s.nearest(r.v, r.v.docs.vecs[d], f, r.k, r.q.MinScore, r.dedup))
 }
 
 // done marks chunk c computed and emits every chunk now ready in order.
@@ -171,26 +172,27 @@ func (r *knnRun) done(c int) error {
 		return r.failed
 	}
 	r.ready[c] = true
+	n := int(r.v.n)
 	for r.emitted < len(r.ready) && r.ready[r.emitted] {
 		lo := r.emitted * knnChunk
-		hi := min(lo+knnChunk, len(r.ix.docs))
+		hi := min(lo+knnChunk, n)
 		for d := lo; d < hi; d++ {
-			if !r.ix.alive[d] {
+			if !r.v.alive(int32(d)) {
 				continue
 			}
 			r.buf = r.buf[:0]
 			for _, x := range r.results[d] {
-				r.buf = append(r.buf, r.ix.match(x.doc, x.score))
+				r.buf = append(r.buf, r.v.neighbor(x.doc, x.score))
 			}
 			r.results[d] = nil
-			if err := r.emit(r.ix.docs[d].id, r.buf); err != nil {
+			if err := r.emit(r.v.docs.ids[d], r.buf); err != nil {
 				r.failed = err
 				return err
 			}
 		}
 		r.emitted++
 		if r.progress != nil {
-			r.progress(min(r.emitted*knnChunk, len(r.ix.docs)), len(r.ix.docs))
+			r.progress(min(r.emitted*knnChunk, n), n)
 		}
 	}
 	return nil

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/readalike/readalike/recommend"
-	"github.com/readalike/readalike/recommend/recommendtest"
 	"slices"
 	"testing"
+
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 )
 
 // TestBatchMatchesReference checks that Batch answers, for every article,

@@ -68,7 +68,7 @@ func fingerprint(settings string) uint64 {
 // it did. The caller holds the read lock, and has checked that ix holds id.
 // A list that cannot be read, for whatever reason, leaves the query to the
 // live search.
-func (e *Engine) stored(ctx context.Context, ix *index, id string, q Query) (Result, bool) {
+func (e *Engine) stored(ctx context.Context, v *view, id string, q Query) (Result, bool) {
 	if !q.unfiltered() {
 		return Result{}, false
 	}
@@ -80,20 +80,20 @@ func (e *Engine) stored(ctx context.Context, ix *index, id string, q Query) (Res
 		return Result{}, false
 	}
 	k := q.k()
-	if l.ID != id || l.Generation != ix.generation || l.Settings != e.settingsID ||
+	if l.ID != id || l.Generation != v.ix.generation || l.Settings != e.settingsID ||
 		l.Dedup != e.dedup(q) || k > l.K || q.MinScore < l.MinScore {
 		return Result{}, false
 	}
-	res := Result{Generation: ix.generation, Neighbors: make([]Neighbor, 0, min(k, len(l.Neighbors)))}
+	res := Result{Generation: v.ix.generation, Neighbors: make([]Neighbor, 0, min(k, len(l.Neighbors)))}
 	for _, n := range l.Neighbors[:min(k, len(l.Neighbors))] {
 		if n.Score < q.MinScore {
 			break
 		}
-		d, ok := ix.byID[n.ID]
-		if !ok || n.ID == id {
+		d, ok := v.ix.ids.get(n.ID)
+		if !ok || !v.alive(d) || n.ID == id {
 			return Result{}, false // cannot happen while the list is current
 		}
-		res.Neighbors = append(res.Neighbors, ix.match(d, n.Score))
+		res.Neighbors = append(res.Neighbors, v.neighbor(d, n.Score))
 	}
 	e.counters.queries.Add(1)
 	e.counters.stored.Add(1)

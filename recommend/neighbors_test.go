@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/readalike/readalike/recommend"
-	"github.com/readalike/readalike/recommend/recommendtest"
 	"math/rand/v2"
 	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 )
 
 // live answers q for article id by searching, never from a stored list.

@@ -73,17 +73,17 @@ type filter struct {
 }
 
 // allows reports whether doc number d may be returned.
-func (f *filter) allows(ix *index, d int32) bool {
-	if d == f.self || !ix.alive[d] {
+func (f *filter) allows(v *view, d int32) bool {
+	if d == f.self || !v.alive(d) {
 		return false
 	}
 	if f.trivial {
 		return true
 	}
-	if f.noCategory || (f.categories != nil && !slices.Contains(f.categories, ix.cats[d])) {
+	if f.noCategory || (f.categories != nil && !slices.Contains(f.categories, v.docs.cats[d])) {
 		return false
 	}
-	if pub := ix.pubs[d]; (f.from != 0 || f.to != 0) && pub == 0 {
+	if pub := v.docs.pubs[d]; (f.from != 0 || f.to != 0) && pub == 0 {
 		return false
 	} else if (f.from != 0 && pub < f.from) || (f.to != 0 && pub > f.to) {
 		return false
@@ -91,18 +91,20 @@ func (f *filter) allows(ix *index, d int32) bool {
 	return !slices.Contains(f.exclude, d)
 }
 
-// newFilter resolves q against ix; self is a doc number to leave out, or -1.
-func newFilter(ix *index, q Query, self int32) *filter {
+// newFilter resolves q against v; self is a doc number to leave out, or
+// -1; exclude are the doc numbers of q.Exclude in v (see Engine.resolve),
+// -1 for those v lacks.
+func newFilter(v *view, q Query, self int32, exclude []int32) *filter {
 	f := &filter{self: self}
-	for _, id := range q.Exclude {
-		if d, ok := ix.byID[id]; ok {
+	for _, d := range exclude {
+		if d >= 0 {
 			f.exclude = append(f.exclude, d)
 		}
 	}
 	if len(q.Categories) > 0 {
 		f.categories = []uint32{}
 		for _, c := range q.Categories {
-			if n, ok := ix.categoryNum[c]; ok {
+			if n, ok := v.cats.num[c]; ok {
 				f.categories = append(f.categories, n)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/readalike/readalike/vectorize"
@@ -27,15 +28,15 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 	defer e.refitting.Store(false)
 
 	log := []change{}
-	e.mu.Lock()
+	e.applyMu.Lock()
 	e.replay = &log
-	gen := e.ix.generation + 1
-	changedAtStart := e.changed
-	e.mu.Unlock()
+	gen := e.view.Load().ix.generation + 1
+	changedAtStart := e.changed.Load()
+	e.applyMu.Unlock()
 	defer func() {
-		e.mu.Lock()
+		e.applyMu.Lock()
 		e.replay = nil
-		e.mu.Unlock()
+		e.applyMu.Unlock()
 	}()
 
 	ts, err := e.store.TermStats(ctx)
@@ -43,7 +44,7 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("refit: term stats: %w", err)
 	}
 	model := vectorize.NewModel(e.dict, ts.N, ts.DF, e.opts.Model)
-	ix, err := e.buildIndex(ctx, model, gen, nil)
+	v, err := e.buildIndex(ctx, model, gen, nil)
 	if err != nil {
 		return 0, fmt.Errorf("refit: %w", err)
 	}
@@ -52,34 +53,40 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("refit: save generation %d: %w", gen, err)
 	}
 
+	// Replay the changes made meanwhile on the new index, most of them
+	// before taking applyMu, so that writes wait only for the last few.
+	w := newWriter(v)
 	replayed := 0
 	for {
-		e.mu.Lock()
+		e.applyMu.Lock()
 		pending := (*e.replay)[replayed:]
 		if len(pending) <= replayInLock {
-			replayOn(ix, pending)
-			e.ix = ix
-			e.changed -= changedAtStart
-			e.mu.Unlock()
+			replayOn(w, pending)
+			w.publish(&e.view)
+			e.w = w
+			e.changed.Add(-changedAtStart)
+			e.applyMu.Unlock()
 			break
 		}
 		pending = slices.Clone(pending)
-		e.mu.Unlock()
-		replayOn(ix, pending)
+		e.applyMu.Unlock()
+		replayOn(w, pending)
+		w.publish(new(atomic.Pointer[view])) // nobody reads the new index yet
 		replayed += len(pending)
 	}
 	e.counters.refits.Add(1)
-	e.log.Info("refit", "generation", gen, "articles", ix.live(), "replayed", replayed)
+	e.log.Info("refit", "generation", gen, "articles", e.view.Load().live, "replayed", replayed)
 	return gen, nil
 }
 
 // replayOn applies changes to an index that is not yet visible.
-func replayOn(ix *index, chs []change) {
+func replayOn(w *writer, chs []change) {
+	m := w.v.ix.model
 	for _, c := range chs {
 		if c.put == nil {
-			ix.remove(c.del)
+			w.remove(c.del)
 		} else {
-			ix.put(c.put, ix.model.IndexVector(c.counts))
+			w.put(c.put, m.IndexVector(c.counts))
 		}
 	}
 }
@@ -90,9 +97,7 @@ func (e *Engine) maybeRefit() {
 	if e.opts.RefitShare < 0 || e.refitting.Load() {
 		return
 	}
-	e.mu.RLock()
-	drift := float64(e.changed) > e.opts.RefitShare*float64(e.ix.model.N())
-	e.mu.RUnlock()
+	drift := float64(e.changed.Load()) > e.opts.RefitShare*float64(e.view.Load().ix.model.N())
 	if !drift || !e.autoRefit.CompareAndSwap(false, true) {
 		return
 	}
@@ -118,22 +123,21 @@ func (e *Engine) maybeRefit() {
 }
 
 // buildIndex reads every stored article and its term counts and builds the
-// index of generation gen with model m.
-func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64, progress func(done, total int)) (*index, error) {
-	total := 0
-	if progress != nil {
-		ts, err := e.store.TermStats(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("count articles: %w", err)
-		}
-		total = ts.N
+// index of generation gen with model m, returning its first view.
+func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64, progress func(done, total int)) (*view, error) {
+	ts, err := e.store.TermStats(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count articles: %w", err)
 	}
-	ix := newIndex(m, gen)
+	total := ts.N
+	b := newBuilder(m, gen, total)
 	last := time.Now()
-	err := e.store.Scan(ctx, false, func(a *Article, c vectorize.Counts) error {
-		ix.appendDoc(a, m.IndexVector(c))
-		if progress != nil && len(ix.docs)%4096 == 0 && time.Since(last) > 100*time.Millisecond {
-			progress(len(ix.docs), total)
+	n := 0
+	err = e.store.Scan(ctx, false, func(a *Article, c vectorize.Counts) error {
+		b.add(a, m.IndexVector(c))
+		n++
+		if progress != nil && n%4096 == 0 && time.Since(last) > 100*time.Millisecond {
+			progress(n, total)
 			last = time.Now()
 		}
 		return nil
@@ -141,9 +145,9 @@ func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64,
 	if err != nil {
 		return nil, fmt.Errorf("scan articles: %w", err)
 	}
-	ix.build()
+	v := b.view()
 	if progress != nil {
-		progress(len(ix.docs), max(total, len(ix.docs)))
+		progress(n, max(total, n))
 	}
-	return ix, nil
+	return v, nil
 }

@@ -21,16 +21,15 @@ func (e *Engine) Similar(ctx context.Context, id string, q Query) (Result, error
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	d, ok := e.ix.byID[id]
-	if !ok {
+	v, docs := e.resolve(append([]string{id}, q.Exclude...))
+	d := docs[0]
+	if d < 0 || !v.alive(d) {
 		return Result{}, fmt.Errorf("article %q: %w", id, ErrNotFound)
 	}
-	if res, ok := e.stored(ctx, e.ix, id, q); ok {
+	if res, ok := e.stored(ctx, v, id, q); ok {
 		return res, nil
 	}
-	return e.search(e.ix, e.ix.vecs[d], q, d), nil
+	return e.search(v, v.docs.vecs[d], q, d, docs[1:]), nil
 }
 
 // SimilarText returns the nearest articles to a text that need not be in
@@ -47,9 +46,8 @@ func (e *Engine) SimilarText(ctx context.Context, t Text, q Query) (Result, erro
 	if err != nil {
 		return Result{}, analyzeError(err)
 	}
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	return e.search(e.ix, e.ix.model.QueryVector(res.Counts), q, -1), nil
+	v, exclude := e.resolve(q.Exclude)
+	return e.search(v, v.ix.model.QueryVector(res.Counts), q, -1, exclude), nil
 }
 
 // Inspect returns every stage of the analysis of a text under the current
@@ -74,12 +72,11 @@ func (e *Engine) SimilarHistory(ctx context.Context, ids []string, q Query) (Res
 	if err := q.Validate(); err != nil {
 		return Result{}, err
 	}
-	e.mu.RLock()
-	defer e.mu.RUnlock()
+	v, docs := e.resolve(append(slices.Clone(ids), q.Exclude...))
 	sum := map[uint32]float64{}
-	for _, id := range ids {
-		if d, ok := e.ix.byID[id]; ok {
-			for _, en := range e.ix.vecs[d] {
+	for _, d := range docs[:len(ids)] {
+		if d >= 0 && v.alive(d) {
+			for _, en := range v.docs.vecs[d] {
 				sum[en.ID] += float64(en.Weight)
 			}
 		}
@@ -97,24 +94,24 @@ func (e *Engine) SimilarHistory(ctx context.Context, ids []string, q Query) (Res
 		vec = append(vec, vectorize.Entry{ID: id, Weight: float32(w / norm)})
 	}
 	slices.SortFunc(vec, func(a, b vectorize.Entry) int { return int(a.ID) - int(b.ID) })
-	q.Exclude = append(slices.Clip(q.Exclude), ids...)
-	return e.search(e.ix, vec, q, -1), nil
+	return e.search(v, vec, q, -1, docs), nil
 }
 
-// search runs a validated query against ix; the caller holds the read lock.
-func (e *Engine) search(ix *index, vec vectorize.Vector, q Query, self int32) Result {
+// search runs a validated query against v; exclude are the doc numbers
+// left out besides self (-1 for none).
+func (e *Engine) search(v *view, vec vectorize.Vector, q Query, self int32, exclude []int32) Result {
 	s := e.searchers.Get().(*searcher)
 	s.stats = searchStats{}
 	s.exhaustive = e.opts.Exhaustive
-	top := s.nearest(ix, vec, newFilter(ix, q, self), q.k(), q.MinScore, e.dedup(q))
+	top := s.nearest(v, vec, newFilter(v, q, self, exclude), q.k(), q.MinScore, e.dedup(q))
 	e.counters.queries.Add(1)
 	e.counters.postings.Add(uint64(s.stats.postings))
 	e.counters.skipped.Add(uint64(s.stats.skipped))
 	e.counters.exact.Add(uint64(s.stats.exact))
 	e.searchers.Put(s)
-	res := Result{Generation: ix.generation, Neighbors: make([]Neighbor, len(top))}
+	res := Result{Generation: v.ix.generation, Neighbors: make([]Neighbor, len(top))}
 	for i, t := range top {
-		res.Neighbors[i] = ix.match(t.doc, t.score)
+		res.Neighbors[i] = v.neighbor(t.doc, t.score)
 	}
 	return res
 }

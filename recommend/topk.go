@@ -19,11 +19,11 @@ type scored struct {
 }
 
 // better ranks by score descending, then id ascending.
-func better(ix *index, a, b scored) bool {
+func better(v *view, a, b scored) bool {
 	if a.score != b.score {
 		return a.score > b.score
 	}
-	return ix.docs[a.doc].id < ix.docs[b.doc].id
+	return v.docs.ids[a.doc] < v.docs.ids[b.doc]
 }
 
 // searcher holds the scratch space of one query; reuse it through a pool.
@@ -59,16 +59,16 @@ type searchStats struct {
 // keeps near-duplicates). Near-duplicates are rare, so it asks topK for a
 // few more than k and drops them; in the rare case more were dropped than
 // asked for, it asks again for enough.
-func (s *searcher) nearest(ix *index, q vectorize.Vector, f *filter, k int, minScore, dedup float64) []scored {
+func (s *searcher) nearest(v *view, q vectorize.Vector, f *filter, k int, minScore, dedup float64) []scored {
 	extra := 0
 	if !math.IsInf(dedup, 1) {
 		extra = 4
 	}
 	for {
-		top := s.topK(ix, q, f, k+extra, minScore)
+		top := s.topK(v, q, f, k+extra, minScore)
 		kept := top[:0]
 		for _, x := range top {
-			if x.score < dedup && !duplicatesKept(ix, x, kept, dedup) {
+			if x.score < dedup && !duplicatesKept(v, x, kept, dedup) {
 				kept = append(kept, x)
 			}
 		}
@@ -84,12 +84,12 @@ func (s *searcher) nearest(ix *index, q vectorize.Vector, f *filter, k int, minS
 
 // duplicatesKept reports whether x is a near-duplicate of an article
 // already kept, so that one story is never offered twice in one list.
-func duplicatesKept(ix *index, x scored, kept []scored, dedup float64) bool {
+func duplicatesKept(v *view, x scored, kept []scored, dedup float64) bool {
 	if math.IsInf(dedup, 1) {
 		return false
 	}
 	for _, y := range kept {
-		if vectorize.Cosine(ix.vecs[x.doc], ix.vecs[y.doc]) >= dedup {
+		if vectorize.Cosine(v.docs.vecs[x.doc], v.docs.vecs[y.doc]) >= dedup {
 			return true
 		}
 	}
@@ -115,25 +115,25 @@ func duplicatesKept(ix *index, x scored, kept []scored, dedup float64) bool {
 //
 // When the rare terms find fewer than k articles, the common terms'
 // postings are read too, and the search is the plain loop.
-func (s *searcher) topK(ix *index, q vectorize.Vector, f *filter, k int, minScore float64) []scored {
-	s.prepare(ix, q, s.exhaustive)
-	s.accumulate(ix)
-	theta := s.probe(ix, f, k, minScore)
+func (s *searcher) topK(v *view, q vectorize.Vector, f *filter, k int, minScore float64) []scored {
+	s.prepare(v, q, s.exhaustive)
+	s.accumulate(v)
+	theta := s.probe(v, f, k, minScore)
 	if len(s.top) == k || s.common == 0 {
-		s.candidates(ix, f, theta)
+		s.candidates(v, f, theta)
 	}
 	if s.common > 0 && (len(s.top) < k || len(s.cands)*exactCost > s.skipped) {
 		// Too few articles share a rare term, or the bounds leave more
 		// candidates than reading the common terms' postings costs (small
 		// collections): read everything, the plain loop.
 		s.reset()
-		s.prepare(ix, q, true)
-		s.accumulate(ix)
-		theta = s.probe(ix, f, k, minScore)
-		s.candidates(ix, f, theta)
+		s.prepare(v, q, true)
+		s.accumulate(v)
+		theta = s.probe(v, f, k, minScore)
+		s.candidates(v, f, theta)
 	}
 	s.stats.skipped += s.skipped
-	top := s.finish(ix, k, minScore)
+	top := s.finish(v, k, minScore)
 	s.reset()
 	return top
 }
@@ -144,25 +144,26 @@ const exactCost = 250
 
 // prepare fills the dense query and picks the terms whose postings are
 // read: all of them when all is set, else the rare ones.
-func (s *searcher) prepare(ix *index, q vectorize.Vector, all bool) {
-	if len(s.acc) < len(ix.docs) {
-		s.acc = make([]float32, len(ix.docs)+len(ix.docs)/4)
+func (s *searcher) prepare(v *view, q vectorize.Vector, all bool) {
+	if len(s.acc) < int(v.n) {
+		s.acc = make([]float32, v.n+v.n/4)
 		s.touched = make([]int32, 0, len(s.acc)+1)
 	}
-	if len(s.qdense) < len(ix.postings) {
-		s.qdense = make([]float32, len(ix.postings)+len(ix.postings)/4)
+	if len(s.qdense) < len(v.terms) {
+		s.qdense = make([]float32, len(v.terms)+len(v.terms)/4)
 	}
 	s.rare, s.qids, s.common, s.skipped = s.rare[:0], s.qids[:0], 0, 0
 	var sq float64
 	for _, e := range q {
-		if int(e.ID) >= len(ix.postings) || len(ix.postings[e.ID].docs) == 0 {
+		p := v.postings(e.ID)
+		if p == nil || p.len() == 0 {
 			continue // no article has it
 		}
 		s.qdense[e.ID] = e.Weight
 		s.qids = append(s.qids, e.ID)
-		if !all && int(e.ID) < len(ix.common) && ix.common[e.ID] {
+		if !all && v.isCommon(e.ID) {
 			sq += float64(e.Weight) * float64(e.Weight)
-			s.skipped += len(ix.postings[e.ID].docs)
+			s.skipped += p.len()
 			continue
 		}
 		s.rare = append(s.rare, qterm{e.ID, e.Weight})
@@ -173,17 +174,32 @@ func (s *searcher) prepare(ix *index, q vectorize.Vector, all bool) {
 // accumulate reads the postings of the rare query terms. It is the hot
 // loop: locals instead of fields, and a branch-free append to touched
 // (which has room for every doc), keep it tight.
-func (s *searcher) accumulate(ix *index) {
+func (s *searcher) accumulate(v *view) {
 	acc := s.acc
 	touched := s.touched[:cap(s.touched)]
 	n := len(s.touched)
 	for _, t := range s.rare {
-		p := &ix.postings[t.id]
+		p := v.terms[t.id]
 		docs := p.docs
-		ws := p.weights[:len(docs)]
+		ws := p.ws[:len(docs)]
 		s.stats.postings += len(docs)
 		w := t.w
 		for j, d := range docs {
+			old := acc[d]
+			acc[d] = old + w*ws[j]
+			touched[n] = d
+			if old == 0 {
+				n++
+			}
+		}
+		// Postings appended since the index was built: those of docs past
+		// the view's end belong to later views.
+		docs, ws = p.appended()
+		for j, d := range docs {
+			if d >= v.n {
+				break
+			}
+			s.stats.postings++
 			old := acc[d]
 			acc[d] = old + w*ws[j]
 			touched[n] = d
@@ -199,11 +215,11 @@ func (s *searcher) accumulate(ix *index) {
 // scores, keeps them best first in s.top, marks them done (acc -1), and
 // returns the threshold they give: the k-th exact score, or minScore when
 // fewer than k were found.
-func (s *searcher) probe(ix *index, f *filter, k int, minScore float64) float64 {
+func (s *searcher) probe(v *view, f *filter, k int, minScore float64) float64 {
 	best := s.top[:0]
 	for _, d := range s.touched {
 		a := float64(s.acc[d])
-		if a <= 0 || (len(best) == k && a <= best[k-1].score) || !f.allows(ix, d) {
+		if a <= 0 || (len(best) == k && a <= best[k-1].score) || !f.allows(v, d) {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(best, a, func(x scored, a float64) int { return cmp.Compare(a, x.score) })
@@ -215,8 +231,8 @@ func (s *searcher) probe(ix *index, f *filter, k int, minScore float64) float64 
 	top := s.cands[:0]
 	for _, x := range best {
 		s.acc[x.doc] = -1
-		if score := s.exact(ix.vecs[x.doc]); score >= minScore && score > 0 {
-			top = insertTop(ix, top, scored{x.doc, score}, k)
+		if score := s.exact(v.docs.vecs[x.doc]); score >= minScore && score > 0 {
+			top = insertTop(v, top, scored{x.doc, score}, k)
 		}
 	}
 	s.stats.exact += len(best)
@@ -230,15 +246,16 @@ func (s *searcher) probe(ix *index, f *filter, k int, minScore float64) float64 
 // candidates collects in s.cands the articles that may still beat theta,
 // each with its bound: seen ones by their partial score plus the most the
 // common terms can add, unseen ones by that bound alone.
-func (s *searcher) candidates(ix *index, f *filter, theta float64) {
+func (s *searcher) candidates(v *view, f *filter, theta float64) {
 	s.cands = s.cands[:0]
 	floor := theta - slack
+	cn := v.docs.cn
 	for _, d := range s.touched {
 		a := s.acc[d]
 		if a < 0 {
 			continue // probed
 		}
-		if ub := float64(a) + s.common*float64(ix.cn[d]); ub >= floor && f.allows(ix, d) {
+		if ub := float64(a) + s.common*float64(cn[d]); ub >= floor && f.allows(v, d) {
 			s.cands = append(s.cands, scored{d, ub})
 		}
 	}
@@ -246,24 +263,24 @@ func (s *searcher) candidates(ix *index, f *filter, theta float64) {
 		return
 	}
 	unseen := func(d int32) {
-		if ub := s.common * float64(ix.cn[d]); ub >= floor && s.acc[d] == 0 && f.allows(ix, d) {
+		if ub := s.common * float64(cn[d]); ub >= floor && s.acc[d] == 0 && f.allows(v, d) {
 			s.cands = append(s.cands, scored{d, ub})
 		}
 	}
-	for _, d := range ix.byCN {
-		if s.common*float64(ix.cn[d]) < floor {
+	for _, d := range v.ix.byCN {
+		if s.common*float64(cn[d]) < floor {
 			break
 		}
 		unseen(d)
 	}
-	for d := ix.sorted; d < len(ix.docs); d++ {
-		unseen(int32(d))
+	for d := v.ix.sorted; d < v.n; d++ {
+		unseen(d)
 	}
 }
 
 // finish scores the candidates exactly, best bound first, into the probed
 // top k, and stops when no bound left can beat the k-th score.
-func (s *searcher) finish(ix *index, k int, minScore float64) []scored {
+func (s *searcher) finish(v *view, k int, minScore float64) []scored {
 	slices.SortFunc(s.cands, func(a, b scored) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
@@ -277,20 +294,20 @@ func (s *searcher) finish(ix *index, k int, minScore float64) []scored {
 			break
 		}
 		s.stats.exact++
-		if score := s.exact(ix.vecs[c.doc]); score >= minScore && score > 0 {
-			top = insertTop(ix, top, scored{c.doc, score}, k)
+		if score := s.exact(v.docs.vecs[c.doc]); score >= minScore && score > 0 {
+			top = insertTop(v, top, scored{c.doc, score}, k)
 		}
 	}
 	return top
 }
 
 // insertTop inserts x into top, best first, keeping at most k.
-func insertTop(ix *index, top []scored, x scored, k int) []scored {
-	if len(top) == k && !better(ix, x, top[k-1]) {
+func insertTop(v *view, top []scored, x scored, k int) []scored {
+	if len(top) == k && !better(v, x, top[k-1]) {
 		return top
 	}
 	i, _ := slices.BinarySearchFunc(top, x, func(a, b scored) int {
-		if better(ix, a, b) {
+		if better(v, a, b) {
 			return -1
 		}
 		return 1

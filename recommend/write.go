@@ -12,8 +12,9 @@ import (
 	"github.com/readalike/readalike/vectorize"
 )
 
-// applyChunk is how many articles a writer applies to the index per hold of
-// the write lock, so queries never wait long behind a big batch.
+// applyChunk is how many articles a writer applies to the index per
+// epoch, so that a big write becomes visible (and lets other writers
+// apply) a chunk at a time.
 const applyChunk = 64
 
 // change is one write applied to the index, kept for a running refit to
@@ -107,9 +108,7 @@ func (e *Engine) Validate(a *Article) error {
 
 // Has reports whether the collection holds an article with that id.
 func (e *Engine) Has(id string) bool {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	_, ok := e.ix.byID[id]
+	_, ok := e.view.Load().ix.ids.get(id)
 	return ok
 }
 
@@ -145,15 +144,13 @@ func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteR
 	unlock := e.ids.lock(ids)
 	defer unlock()
 	now := time.Now().UTC()
-	e.mu.RLock()
 	for _, i := range valid {
-		if _, ok := e.ix.byID[arts[i].ID]; ok {
+		if e.Has(arts[i].ID) {
 			res[i].Outcome = Replaced
 		} else {
 			res[i].Outcome = Created
 		}
 	}
-	e.mu.RUnlock()
 	w := Write{Puts: make([]Put, 0, len(valid))}
 	var written []int
 	for _, i := range valid {
@@ -245,19 +242,17 @@ func (e *Engine) Delete(ctx context.Context, ids ...string) (WriteResults, error
 	unlock := e.ids.lock(del)
 	defer unlock()
 	del = del[:0]
-	e.mu.RLock()
 	for i, id := range ids {
 		if res[i].Err != nil {
 			continue
 		}
-		if _, ok := e.ix.byID[id]; !ok {
+		if !e.Has(id) {
 			res[i].Err = fmt.Errorf("article %q: %w", id, ErrNotFound)
 			continue
 		}
 		res[i].Outcome = Deleted
 		del = append(del, id)
 	}
-	e.mu.RUnlock()
 	if len(del) == 0 {
 		return res, nil
 	}
@@ -275,9 +270,11 @@ func (e *Engine) Delete(ctx context.Context, ids ...string) (WriteResults, error
 	return res, nil
 }
 
-// apply makes committed changes searchable, a chunk per hold of the lock.
-// Vectors are computed outside the lock with the current model, and again
-// inside in the rare case a refit swapped the model in between.
+// apply makes committed changes searchable, a chunk per epoch. Vectors
+// are computed before taking applyMu with the current model, and again
+// inside in the rare case a refit swapped the model in between. Queries
+// never wait for it: it appends beyond the view they read and publishes a
+// new one.
 func (e *Engine) apply(chs []change) {
 	for len(chs) > 0 {
 		n := min(len(chs), applyChunk)
@@ -290,23 +287,24 @@ func (e *Engine) apply(chs []change) {
 				vecs[i] = m.IndexVector(c.counts)
 			}
 		}
-		e.mu.Lock()
-		ix := e.ix
+		e.applyMu.Lock()
+		w := e.w
 		for i, c := range chunk {
 			if c.put == nil {
-				ix.remove(c.del)
+				w.remove(c.del)
 				continue
 			}
-			if ix.model != m {
-				vecs[i] = ix.model.IndexVector(c.counts)
+			if w.v.ix.model != m {
+				vecs[i] = w.v.ix.model.IndexVector(c.counts)
 			}
-			ix.put(c.put, vecs[i])
+			w.put(c.put, vecs[i])
 		}
-		e.changed += n
+		w.publish(&e.view)
+		e.changed.Add(int64(n))
 		if e.replay != nil {
 			*e.replay = append(*e.replay, chunk...)
 		}
-		e.mu.Unlock()
+		e.applyMu.Unlock()
 	}
 	e.maybeRefit()
 }
