@@ -54,17 +54,24 @@ type searchStats struct {
 	postings, skipped, exact int
 }
 
+// DedupWindow bounds the work of leaving out near-duplicates: the rules
+// (a near-duplicate of the query, or of a better neighbor kept, is left
+// out) are applied to the best k+DedupWindow articles, and an answer holds
+// fewer than k neighbors when fewer than k of those survive. Near-duplicates
+// are rare, so a query first looks at the best k+4 only and looks further
+// at most once; whatever a collection holds (say a cluster of a thousand
+// copies of one story near the query), a query costs at most about what
+// one without the rules asking for k+DedupWindow costs.
+const DedupWindow = 100
+
 // nearest returns the k best articles for query vector q under filter f,
-// best first: exact cosine scores, at least minScore, below dedup (+Inf
-// keeps near-duplicates). Near-duplicates are rare, so it asks topK for a
-// few more than k and drops them; in the rare case more were dropped than
-// asked for, it asks again for enough.
+// best first: exact cosine scores, at least minScore, near-duplicates left
+// out at dedup (+Inf keeps them) within DedupWindow.
 func (s *searcher) nearest(v *view, q vectorize.Vector, f *filter, k int, minScore, dedup float64) []scored {
-	extra := 0
-	if !math.IsInf(dedup, 1) {
-		extra = 4
+	if math.IsInf(dedup, 1) {
+		return s.topK(v, q, f, k, minScore)
 	}
-	for {
+	for extra := 4; ; extra = DedupWindow {
 		top := s.topK(v, q, f, k+extra, minScore)
 		kept := top[:0]
 		for _, x := range top {
@@ -72,13 +79,11 @@ func (s *searcher) nearest(v *view, q vectorize.Vector, f *filter, k int, minSco
 				kept = append(kept, x)
 			}
 		}
-		// Every article better than the last of top is in top, and whether
-		// one is kept depends only on better ones, so the articles kept are
-		// the best ones, as many as top held beyond its duplicates.
-		if len(kept) >= k || len(top) < k+extra {
+		// Whether an article is kept depends only on better ones, so the
+		// articles kept from a longer list start with these.
+		if len(kept) >= k || len(top) < k+extra || extra == DedupWindow {
 			return kept[:min(k, len(kept))]
 		}
-		extra = 2 * (k + extra)
 	}
 }
 

@@ -167,13 +167,16 @@ func (r *Reference) Similar(v Vec, q recommend.Query, skip ...string) []recommen
 			continue
 		}
 		s := Dot(v, r.Vecs[id])
-		if s <= 0 || s < q.MinScore || s >= dedup {
+		if s <= 0 || s < q.MinScore {
 			continue
 		}
 		out = append(out, recommend.Neighbor{ID: id, Title: a.Title, Score: s, URL: a.URL, Category: a.Category, Published: a.Published})
 	}
+	// Score descending, then id. Scores closer than 1e-12 tie: articles
+	// whose exact scores are equal (copies of one text) come out of the
+	// float64 sums, added in map order, a rounding apart.
 	slices.SortFunc(out, func(a, b recommend.Neighbor) int {
-		if a.Score != b.Score {
+		if math.Abs(a.Score-b.Score) > 1e-12 {
 			if a.Score > b.Score {
 				return -1
 			}
@@ -185,12 +188,19 @@ func (r *Reference) Similar(v Vec, q recommend.Query, skip ...string) []recommen
 	if k == 0 {
 		k = recommend.DefaultK
 	}
-	// One story is offered once: a neighbor that is a near-duplicate of a
-	// better one kept is left out.
+	if math.IsInf(dedup, 1) {
+		return out[:min(k, len(out))]
+	}
+	// Near-duplicates of the query are left out, and so is one of a better
+	// neighbor kept (one story is offered once), among the best
+	// k+DedupWindow.
 	var kept []recommend.Neighbor
-	for _, n := range out {
+	for _, n := range out[:min(k+recommend.DedupWindow, len(out))] {
 		if len(kept) == k {
 			break
+		}
+		if n.Score >= dedup {
+			continue
 		}
 		if !slices.ContainsFunc(kept, func(y recommend.Neighbor) bool { return Dot(r.Vecs[n.ID], r.Vecs[y.ID]) >= dedup }) {
 			kept = append(kept, n)
