@@ -45,6 +45,11 @@ type Options struct {
 	// the bounds that skip most of them: the plain loop, for benchmarks to
 	// compare with. Answers are the same.
 	Exhaustive bool
+	// KeepNeighbors is how many neighbors the engine keeps for each article
+	// (see neighbors.go), so that an unfiltered Similar asking for at most
+	// that many is a lookup; 0 = DefaultKeepNeighbors, negative keeps none
+	// (every query searches). Each kept neighbor takes 8 bytes.
+	KeepNeighbors int
 }
 
 func (o Options) withDefaults() Options {
@@ -60,6 +65,10 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.KeepNeighbors == 0 {
+		o.KeepNeighbors = DefaultKeepNeighbors
+	}
+	o.KeepNeighbors = min(o.KeepNeighbors, MaxK)
 	return o
 }
 
@@ -87,6 +96,12 @@ type Engine struct {
 	replay  *[]change    // while a refit runs, the changes it must replay; guarded by applyMu
 	changed atomic.Int64 // articles added, replaced or removed since the last fit
 
+	// The neighbor lists' upkeep (neighbors.go).
+	budget     float64      // seconds of upkeep the writer may spend now; guarded by applyMu
+	budgetAt   time.Time    // when budget was last topped up; guarded by applyMu
+	lastBulk   atomic.Int64 // unix nanoseconds of the last write that marked the lists stale
+	rebuilding atomic.Bool  // stale lists are being rebuilt
+
 	ids       idLocks
 	refitMu   sync.Mutex  // one refit at a time
 	refitting atomic.Bool // a refit is running
@@ -104,7 +119,8 @@ type Engine struct {
 // counters are the engine's running totals, for Stats and metrics.
 type counters struct {
 	queries, postings, skipped, exact, refits atomic.Uint64
-	stored                                    atomic.Uint64 // queries answered from stored lists
+	fromLists                                 atomic.Uint64 // queries answered from neighbor lists
+	listRebuilds, listStale                   atomic.Uint64
 }
 
 // Open loads the collection held by store into a new engine: the saved model
@@ -150,7 +166,11 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 	}
 	e.publish(v)
 	e.changed.Store(int64(abs(v.live - gen.N)))
+	e.budget = maintainShare
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	if opts.KeepNeighbors > 0 {
+		e.bg.Go(func() { e.keepLists(e.ctx) })
+	}
 	e.maybeRefit()
 	return e, nil
 }
@@ -230,7 +250,14 @@ type Stats struct {
 	IndexTextBytes  int64  `json:"index_text_bytes"`  // the part of it that is ids, titles and URLs
 	Refitting       bool   `json:"refitting"`
 	Queries         uint64 `json:"queries"`
-	StoredAnswers   uint64 `json:"stored_answers"` // of Queries, those answered from stored neighbor lists
+	ListAnswers     uint64 `json:"list_answers"` // of Queries, those answered from neighbor lists
+	// Lists says how the neighbor lists stand: "kept" (exact, answering),
+	// "rebuilding", "stale" (a bulk load outran them; rebuilt once writes
+	// calm down) or "off".
+	Lists           string `json:"lists"`
+	ListBytes       int64  `json:"list_bytes"`
+	ListRebuilds    uint64 `json:"list_rebuilds"`
+	ListStale       uint64 `json:"list_stale"` // times a bulk load marked them stale
 	PostingsScanned uint64 `json:"postings_scanned"`
 	PostingsSkipped uint64 `json:"postings_skipped"`
 	ExactScores     uint64 `json:"exact_scores"`
@@ -248,10 +275,23 @@ func (e *Engine) Stats() Stats {
 		Tombstones:      int(v.n) - v.live,
 	}
 	s.IndexBytes, s.IndexTextBytes = v.bytes()
+	s.ListBytes = v.lists.bytes()
+	switch {
+	case e.opts.KeepNeighbors <= 0:
+		s.Lists = "off"
+	case v.lists.valid:
+		s.Lists = "kept"
+	case e.rebuilding.Load():
+		s.Lists = "rebuilding"
+	default:
+		s.Lists = "stale"
+	}
+	s.ListRebuilds = e.counters.listRebuilds.Load()
+	s.ListStale = e.counters.listStale.Load()
 	s.Terms = e.dict.Len()
 	s.Refitting = e.refitting.Load()
 	s.Queries = e.counters.queries.Load()
-	s.StoredAnswers = e.counters.stored.Load()
+	s.ListAnswers = e.counters.fromLists.Load()
 	s.PostingsScanned = e.counters.postings.Load()
 	s.PostingsSkipped = e.counters.skipped.Load()
 	s.ExactScores = e.counters.exact.Load()

@@ -4,28 +4,24 @@ import "context"
 
 // Internals the external tests (package recommend_test) check against.
 
-// LiveSimilar answers q for article id by searching, never from a stored
-// list.
+// LiveSimilar answers q for article id by searching, never from a list.
 func LiveSimilar(e *Engine, id string, q Query) Result {
 	v, docs := e.resolve(append([]string{id}, q.Exclude...))
 	return e.search(v, v.docs.vecs[docs[0]], q, docs[0], docs[1:])
 }
 
-// StoredAndLive answers q for article id from its stored list, if that
-// answers it, and by searching, both under one hold of the read lock. ok
-// reports whether the article exists.
-func StoredAndLive(ctx context.Context, e *Engine, id string, q Query) (stored Result, fromList bool, live Result, ok bool) {
+// ListAndLive answers q for article id from its neighbor list, if the list
+// answers it, and by searching, both on one view. ok reports whether the
+// article exists.
+func ListAndLive(ctx context.Context, e *Engine, id string, q Query) (list Result, fromList bool, live Result, ok bool) {
 	v, docs := e.resolve(append([]string{id}, q.Exclude...))
 	d := docs[0]
 	if d < 0 || !v.alive(d) {
 		return Result{}, false, Result{}, false
 	}
-	stored, fromList = e.stored(ctx, v, id, q)
-	return stored, fromList, e.search(v, v.docs.vecs[d], q, d, docs[1:]), true
+	list, fromList = e.fromList(v, d, q)
+	return list, fromList, e.search(v, v.docs.vecs[d], q, d, docs[1:]), true
 }
-
-// ErrFilteredStore is Batch's refusal to store filtered lists.
-var ErrFilteredStore = errFilteredStore
 
 // HoldWriter takes the lock the writer of the index holds while it applies
 // a write, and returns the function that releases it.

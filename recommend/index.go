@@ -162,6 +162,7 @@ type view struct {
 	n     int32  // docs numbered below n exist in this view
 	epoch uint32 // writes applied
 	live  int    // articles alive
+	lists neighborLists
 }
 
 // alive reports whether doc d is an article of the collection as of v.
@@ -293,11 +294,14 @@ type writer struct {
 	live  int
 	epoch uint32           // the epoch being written: v.epoch + 1
 	ids   map[string]int32 // changes to ix.ids made at this epoch; -1 removes
+	lists neighborLists    // kept while lists.valid (maintain.go)
+	log   *[]listOp        // while the lists are rebuilt, the changes to replay on them
+	s     *searcher        // scratch space of list maintenance
 }
 
 func newWriter(v *view) *writer {
 	return &writer{v: v, docs: v.docs, terms: v.terms, cats: v.cats, n: v.n, live: v.live, epoch: v.epoch + 1,
-		ids: map[string]int32{}}
+		ids: map[string]int32{}, lists: v.lists}
 }
 
 // lookup returns the doc of an id as written so far.
@@ -318,6 +322,12 @@ func (w *writer) remove(id string) bool {
 	w.ids[id] = -1
 	atomic.StoreUint32(&w.docs.dead[d], w.epoch)
 	w.live--
+	if w.lists.valid {
+		w.maintainRemove(d)
+	}
+	if w.log != nil {
+		*w.log = append(*w.log, listOp{doc: d})
+	}
 	return true
 }
 
@@ -342,13 +352,19 @@ func (w *writer) put(a *Article, vec vectorize.Vector) {
 	w.n++
 	w.live++
 	w.ids[a.ID] = d
+	if w.lists.valid {
+		w.maintainAdd(d)
+	}
+	if w.log != nil {
+		*w.log = append(*w.log, listOp{doc: d, added: true})
+	}
 }
 
 // publish makes everything written visible: it changes the id map and
 // stores the view of w's epoch in dst, in one step as Engine.resolve sees
 // them (ix.seq odd in between), and starts a new epoch.
 func (w *writer) publish(dst *atomic.Pointer[view]) {
-	v := &view{ix: w.v.ix, docs: w.docs, terms: w.terms, cats: w.cats, n: w.n, epoch: w.epoch, live: w.live}
+	v := &view{ix: w.v.ix, docs: w.docs, terms: w.terms, cats: w.cats, n: w.n, epoch: w.epoch, live: w.live, lists: w.lists}
 	ix := v.ix
 	ix.seq.Add(1)
 	for id, d := range w.ids {

@@ -2,7 +2,6 @@ package recommend
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -21,12 +20,6 @@ type BatchOptions struct {
 	// Exhaustive scans every posting, without the bounds that skip most of
 	// them: the plain loop, for comparison. The answers are the same.
 	Exhaustive bool
-	// Store also writes every list into the Store, a chunk at a time, for
-	// Similar to answer from while they stay exact (see Engine.Similar).
-	// It needs a Query without categories, dates or excluded ids, and
-	// holds off the engine's writes for the whole run, not just their
-	// index updates.
-	Store bool
 }
 
 // BatchStats describe a finished batch run.
@@ -36,7 +29,6 @@ type BatchStats struct {
 	Postings   uint64        `json:"postings_scanned"`
 	Skipped    uint64        `json:"postings_skipped"`
 	Exact      uint64        `json:"exact_scores"`
-	Stored     int           `json:"stored"` // lists written with BatchOptions.Store
 	Elapsed    time.Duration `json:"elapsed_ns"`
 }
 
@@ -46,95 +38,66 @@ const knnChunk = 64
 
 // Batch computes the nearest articles of every article of the collection,
 // with the same model, scores and rules as Similar, and calls emit once per
-// article, in doc order, from one goroutine at a time (emit may be nil
-// when o.Store is set). ms is only valid during the call. It answers for
-// the collection as it was when it started: writes made meanwhile go on,
-// and are not in its answers (unless o.Store is set: then writes wait
-// until it is done). It stops at the first error emit returns or storing
-// fails, or when ctx is done; lists stored by then stay usable.
-func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string, ms []Neighbor) error) (BatchStats, error) {
+// article, in doc order, from one goroutine at a time. ns is only valid
+// during the call. It answers for the collection as it was when it
+// started: writes made meanwhile go on, and are not in its answers. It
+// stops at the first error emit returns, or when ctx is done.
+func (e *Engine) Batch(ctx context.Context, o BatchOptions, emit func(id string, ns []Neighbor) error) (BatchStats, error) {
 	if err := o.Query.Validate(); err != nil {
 		return BatchStats{}, err
 	}
-	if o.Store && !o.Query.unfiltered() {
-		return BatchStats{}, fmt.Errorf("batch: %w", errFilteredStore)
+	start := time.Now()
+	v, exclude := e.resolve(o.Query.Exclude)
+	run := &knnRun{v: v, q: o.Query, exclude: exclude, k: o.Query.k(), dedup: e.dedup(o.Query), emit: emit, progress: o.Progress}
+	st, err := run.run(ctx, o.Threads, o.Exhaustive)
+	if err != nil {
+		return BatchStats{}, fmt.Errorf("batch: %w", err)
 	}
-	if o.Store && e.lists == nil {
-		return BatchStats{}, errors.New("batch: the store cannot keep neighbor lists")
-	}
-	threads := o.Threads
+	st.Articles, st.Generation, st.Elapsed = v.live, v.ix.generation, time.Since(start)
+	return st, nil
+}
+
+// run answers the query of every doc of r.v on threads workers (0: all
+// cores), in chunks taken from a shared counter so that uneven work
+// spreads, and emits the answers in doc order.
+func (r *knnRun) run(ctx context.Context, threads int, exhaustive bool) (BatchStats, error) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	start := time.Now()
-	if o.Store {
-		// Before the read lock, as writers take them.
-		defer e.ids.lockAll()()
-	}
-	v, exclude := e.resolve(o.Query.Exclude)
-	dedup := e.dedup(o.Query)
-	var saver *neighborSaver
-	if o.Store {
-		saver = &neighborSaver{ctx: ctx, store: e.lists, header: NeighborList{
-			Generation: v.ix.generation, Settings: e.settingsID,
-			K: o.Query.k(), Dedup: dedup, MinScore: o.Query.MinScore,
-		}}
-		emit = saver.wrap(emit)
-	}
-	run := &knnRun{v: v, q: o.Query, exclude: exclude, k: o.Query.k(), dedup: dedup, emit: emit, progress: o.Progress}
-	n := int(v.n)
-	run.results = make([][]scored, n)
-	run.ready = make([]bool, (n+knnChunk-1)/knnChunk)
-
+	n := int(r.v.n)
+	r.results = make([][]scored, n)
+	r.ready = make([]bool, (n+knnChunk-1)/knnChunk)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	var stats [3]atomic.Uint64
 	for range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s := &searcher{exhaustive: o.Exhaustive}
+		wg.Go(func() {
+			s := &searcher{exhaustive: exhaustive}
 			for ctx.Err() == nil {
 				c := int(next.Add(1) - 1)
 				lo := c * knnChunk
 				if lo >= n {
 					break
 				}
-				hi := min(lo+knnChunk, n)
-				for d := lo; d < hi; d++ {
-					run.results[d] = run.one(s, int32(d))
+				for d := lo; d < min(lo+knnChunk, n); d++ {
+					r.results[d] = r.one(s, int32(d))
 				}
-				if err := run.done(c); err != nil {
+				if err := r.done(c); err != nil {
 					cancel(err)
 				}
 			}
 			stats[0].Add(uint64(s.stats.postings))
 			stats[1].Add(uint64(s.stats.skipped))
 			stats[2].Add(uint64(s.stats.exact))
-		}()
+		})
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return BatchStats{}, fmt.Errorf("batch: %w", err)
+		return BatchStats{}, err
 	}
-	stored := 0
-	if saver != nil {
-		if err := saver.flush(); err != nil {
-			return BatchStats{}, fmt.Errorf("batch: %w", err)
-		}
-		stored = saver.saved
-	}
-	return BatchStats{
-		Articles:   v.live,
-		Generation: v.ix.generation,
-		Postings:   stats[0].Load(),
-		Skipped:    stats[1].Load(),
-		Exact:      stats[2].Load(),
-		Stored:     stored,
-		Elapsed:    time.Since(start),
-	}, nil
+	return BatchStats{Postings: stats[0].Load(), Skipped: stats[1].Load(), Exact: stats[2].Load()}, nil
 }
 
 // knnRun is the shared state of one Batch.
@@ -144,7 +107,8 @@ type knnRun struct {
 	exclude  []int32 // doc numbers of q.Exclude
 	k        int
 	dedup    float64
-	emit     func(string, []Neighbor) error
+	emit     func(string, []Neighbor) error // nil: emitDocs instead
+	emitDocs func(d int32, top []scored) error
 	progress func(done, total int)
 
 	mu      sync.Mutex // guards ready, emitted, failed and the emit calls
@@ -180,12 +144,18 @@ func (r *knnRun) done(c int) error {
 			if !r.v.alive(int32(d)) {
 				continue
 			}
-			r.buf = r.buf[:0]
-			for _, x := range r.results[d] {
-				r.buf = append(r.buf, r.v.neighbor(x.doc, x.score))
+			var err error
+			if r.emit == nil {
+				err = r.emitDocs(int32(d), r.results[d])
+			} else {
+				r.buf = r.buf[:0]
+				for _, x := range r.results[d] {
+					r.buf = append(r.buf, r.v.neighbor(x.doc, x.score))
+				}
+				err = r.emit(r.v.docs.ids[d], r.buf)
 			}
 			r.results[d] = nil
-			if err := r.emit(r.v.docs.ids[d], r.buf); err != nil {
+			if err != nil {
 				r.failed = err
 				return err
 			}

@@ -6,47 +6,42 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"time"
+
+	"github.com/readalike/readalike/vectorize"
 )
 
-// Stored neighbor lists. Batch with BatchOptions.Store writes every
-// article's list into the Store, and Similar answers from it, in one read,
-// whenever the list is provably the answer the live query would give:
-//
-//   - The query has no filters (categories, dates, excluded ids): only
-//     unfiltered lists are stored.
-//   - The store returns the list: no article was put or deleted since it
-//     was stored (Store.Neighbors reports such a list stale). And the list
-//     was computed on the articles as stored when it was stored: Batch
-//     holds every id lock from before computing to after storing, so no
-//     write is in flight in between. Similar reads the list under the
-//     index's read lock, and a write reaches the index only after its
-//     commit, which made the list stale: an index that holds a write made
-//     since never gets the list.
-//   - The list was scored by the current generation with the engine's
-//     settings, so every vector is the same as the live query's.
-//   - The near-duplicate threshold is the query's, the list holds at least
-//     the query's k (or every article that qualified), and the query's
-//     minimum score is at least the list's: the first k entries scoring at
-//     least it are then the live answer, the same articles with the same
-//     scores.
-//
-// Anything else is answered by the live query. (Same scores: in the process
-// that computed them, bit for bit. Another process numbers the terms in
-// another order, which can change the last bits of a sum, so there a live
-// query may order two neighbors whose scores tie to 1e-15 the other way.)
+// The engine's side of the neighbor lists (lists.go, maintain.go): an
+// unfiltered Similar answers from the article's list; writes keep the
+// lists exact as they go, unless a bulk load comes faster than that can
+// absorb, which marks them stale until a rebuild in the background; a
+// refit builds the next generation's lists before it swaps in.
 
-// neighborChunk is how many lists Batch hands to Store.PutNeighbors at a
-// time.
-const neighborChunk = 1000
+// Defaults of the lists' options.
+const (
+	// DefaultKeepNeighbors is how many neighbors each list keeps: twice
+	// the usual five, so that deletions rarely leave a list too short to
+	// answer and near-duplicates left out rarely send a query to search.
+	DefaultKeepNeighbors = 10
+	// bulkWrite: a write of more articles than this is a bulk load, which
+	// marks the lists stale instead of keeping them article by article.
+	bulkWrite = 32
+	// maintainShare is the share of one core list upkeep may take on
+	// average; writes that need more mark the lists stale.
+	maintainShare = 0.5
+	// rebuildQuiet is how long writes must have kept the lists (no bulk
+	// load) before stale lists are rebuilt.
+	rebuildQuiet = time.Second
+	// maxReplay bounds the changes a rebuild replays on the lists it
+	// built; with more (writes kept coming in bulk) it tries again later.
+	maxReplay = 4096
+)
 
 // unfiltered reports whether q lets every article other than the query's
 // own be returned.
 func (q Query) unfiltered() bool {
 	return len(q.Categories) == 0 && q.From.IsZero() && q.To.IsZero() && len(q.Exclude) == 0
 }
-
-// errFilteredStore is Batch's answer to a request to store filtered lists.
-var errFilteredStore = errors.New("storing neighbor lists needs a query without categories, from, to or exclude")
 
 // dedup returns the near-duplicate threshold of q: +Inf keeps them.
 func (e *Engine) dedup(q Query) float64 {
@@ -56,109 +51,173 @@ func (e *Engine) dedup(q Query) float64 {
 	return e.opts.Dedup
 }
 
-// fingerprint hashes the engine's settings for NeighborList.Settings.
+// fingerprint hashes the engine's settings.
 func fingerprint(settings string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(settings))
 	return h.Sum64()
 }
 
-// stored answers the query of article id from its stored neighbor list,
-// if that list is exactly the live answer (see above), and reports whether
-// it did. The caller holds the read lock, and has checked that ix holds id.
-// A list that cannot be read, for whatever reason, leaves the query to the
-// live search.
-func (e *Engine) stored(ctx context.Context, v *view, id string, q Query) (Result, bool) {
-	if !q.unfiltered() {
-		return Result{}, false
-	}
-	if e.lists == nil {
-		return Result{}, false
-	}
-	l, err := e.lists.Neighbors(ctx, id)
-	if err != nil {
-		return Result{}, false
-	}
+// fromList answers an unfiltered query for doc d from its list, and reports
+// whether it could: the list must be kept and current for v, and hold
+// enough articles after the query's rules. Scores are recomputed exactly,
+// as the search computes them, so the answer is the search's to the last
+// bit.
+func (e *Engine) fromList(v *view, d int32, q Query) (Result, bool) {
 	k := q.k()
-	if l.ID != id || l.Generation != v.ix.generation || l.Settings != e.settingsID ||
-		l.Dedup != e.dedup(q) || k > l.K || q.MinScore < l.MinScore {
+	if !v.lists.valid || !q.unfiltered() || k > v.lists.m {
 		return Result{}, false
 	}
-	res := Result{Generation: v.ix.generation, Neighbors: make([]Neighbor, 0, min(k, len(l.Neighbors)))}
-	for _, n := range l.Neighbors[:min(k, len(l.Neighbors))] {
-		if n.Score < q.MinScore {
-			break
-		}
-		d, ok := v.ix.ids.get(n.ID)
-		if !ok || !v.alive(d) || n.ID == id {
+	var buf [64]listEntry
+	entries, complete, epoch := v.lists.read(d, buf[:0])
+	if epoch > v.epoch {
+		return Result{}, false // changed by a write v does not see yet
+	}
+	dedup := e.dedup(q)
+	window := len(entries)
+	if !math.IsInf(dedup, 1) {
+		window = min(window, k+DedupWindow)
+	}
+	qv := v.docs.vecs[d]
+	kept := make([]scored, 0, k)
+	enough := false
+	for _, en := range entries[:window] {
+		if !v.alive(en.doc) {
 			return Result{}, false // cannot happen while the list is current
 		}
-		res.Neighbors = append(res.Neighbors, v.neighbor(d, n.Score))
+		sc := vectorize.Cosine(qv, v.docs.vecs[en.doc])
+		if sc < q.MinScore {
+			enough = true // the rest score less
+			break
+		}
+		if sc >= dedup || duplicatesKept(v, scored{en.doc, sc}, kept, dedup) {
+			continue
+		}
+		kept = append(kept, scored{en.doc, sc})
+		if len(kept) == k {
+			break
+		}
+	}
+	if len(kept) < k && !enough && !complete && window == len(entries) {
+		return Result{}, false // the articles beyond the list may be needed
+	}
+	res := Result{Generation: v.ix.generation, Neighbors: make([]Neighbor, len(kept))}
+	for i, x := range kept {
+		res.Neighbors[i] = v.neighbor(x.doc, x.score)
 	}
 	e.counters.queries.Add(1)
-	e.counters.stored.Add(1)
+	e.counters.fromLists.Add(1)
 	return res, true
 }
 
-// neighborSaver collects the lists Batch emits and stores them in chunks.
-type neighborSaver struct {
-	ctx     context.Context
-	store   NeighborStore
-	header  NeighborList // all but ID and Neighbors
-	pending []NeighborList
-	saved   int
-}
-
-// wrap returns emit, or nothing when nil, followed by add.
-func (s *neighborSaver) wrap(emit func(string, []Neighbor) error) func(string, []Neighbor) error {
-	return func(id string, ms []Neighbor) error {
-		if emit != nil {
-			if err := emit(id, ms); err != nil {
-				return err
+// computeLists computes every list of v: the raw best m of each article.
+func (e *Engine) computeLists(ctx context.Context, v *view) (neighborLists, error) {
+	m := e.opts.KeepNeighbors
+	l := newLists(m, int(v.n))
+	run := &knnRun{v: v, q: Query{K: m, NoDedup: true}, k: m, dedup: math.Inf(1),
+		emitDocs: func(d int32, top []scored) error {
+			entries := make([]listEntry, len(top))
+			for i, t := range top {
+				entries[i] = listEntry{t.doc, float32(t.score)}
 			}
-		}
-		return s.add(id, ms)
+			l.write(d, entries, len(top) < m, v.epoch)
+			return nil
+		}}
+	if _, err := run.run(ctx, 0, false); err != nil {
+		return neighborLists{}, err
 	}
+	l.valid = true
+	return l, nil
 }
 
-// add queues the list of article id, storing the queue once it is full.
-func (s *neighborSaver) add(id string, ms []Neighbor) error {
-	l := s.header
-	l.ID = id
-	l.Neighbors = make([]Neighbor, len(ms))
-	for i, m := range ms {
-		l.Neighbors[i] = Neighbor{ID: m.ID, Score: m.Score}
-	}
-	s.pending = append(s.pending, l)
-	if len(s.pending) >= neighborChunk {
-		return s.flush()
-	}
-	return nil
-}
-
-// flush stores the queued lists.
-func (s *neighborSaver) flush() error {
-	if len(s.pending) == 0 {
+// rebuildLists computes the lists of the current view and brings them up
+// to date with the writes made meanwhile, then keeps them. It gives up,
+// leaving them stale, when more writes came meanwhile than it replays.
+func (e *Engine) rebuildLists(ctx context.Context) error {
+	e.applyMu.Lock()
+	if e.w.lists.valid || e.opts.KeepNeighbors <= 0 {
+		e.applyMu.Unlock()
 		return nil
 	}
-	if err := s.store.PutNeighbors(s.ctx, s.pending); err != nil {
-		return fmt.Errorf("store %d neighbor lists: %w", len(s.pending), err)
+	v := e.view.Load()
+	log := []listOp{}
+	e.w.log = &log
+	e.applyMu.Unlock()
+	start := time.Now()
+	l, err := e.computeLists(ctx, v)
+
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	w := e.w
+	w.log = nil
+	switch {
+	case err != nil:
+		return fmt.Errorf("rebuild neighbor lists: %w", err)
+	case w.v.ix != v.ix:
+		return nil // a refit swapped in an index with lists of its own
+	case len(log) > maxReplay:
+		e.log.Info("neighbor lists: writes came faster than a rebuild; will try again", "changes", len(log))
+		return nil
 	}
-	s.saved += len(s.pending)
-	clear(s.pending)
-	s.pending = s.pending[:0]
+	l.grow(int(w.n))
+	w.lists = l
+	for _, op := range log {
+		if op.added {
+			w.maintainAdd(op.doc)
+		} else {
+			w.maintainRemove(op.doc)
+		}
+	}
+	w.publish(&e.view)
+	e.counters.listRebuilds.Add(1)
+	e.log.Info("neighbor lists rebuilt", "articles", w.live, "replayed", len(log), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// lockAll locks every stripe, in the order lock does, and returns the
-// function that unlocks them: no write is in flight while they are held.
-func (l *idLocks) lockAll() (unlock func()) {
-	for i := range l.stripes {
-		l.stripes[i].Lock()
-	}
-	return func() {
-		for i := range l.stripes {
-			l.stripes[i].Unlock()
+// keepLists rebuilds stale lists once writes have been quiet for a while,
+// until ctx ends. It runs in the background from Open.
+func (e *Engine) keepLists(ctx context.Context) {
+	tick := time.NewTicker(rebuildQuiet / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if e.view.Load().lists.valid || time.Since(time.Unix(0, e.lastBulk.Load())) < rebuildQuiet {
+			continue
+		}
+		e.rebuilding.Store(true)
+		err := e.rebuildLists(ctx)
+		e.rebuilding.Store(false)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			e.log.Error("neighbor lists", "err", err)
 		}
 	}
 }
+
+// keepBudget decides, before a write of n changes is applied, whether the
+// writer keeps the lists article by article: not for a bulk load, nor when
+// upkeep took more than its share of a core lately. The caller holds
+// applyMu. It returns false when the lists were marked stale.
+func (e *Engine) keepBudget(w *writer, n int) bool {
+	if !w.lists.valid {
+		return false
+	}
+	now := time.Now()
+	if !e.budgetAt.IsZero() {
+		e.budget = min(e.budget+maintainShare*now.Sub(e.budgetAt).Seconds(), maintainShare)
+	}
+	e.budgetAt = now
+	if n <= bulkWrite && e.budget > 0 {
+		return true
+	}
+	w.lists = neighborLists{m: w.lists.m} // stale: kept no more
+	e.lastBulk.Store(now.UnixNano())
+	e.counters.listStale.Add(1)
+	return false
+}
+
+// spent charges list upkeep of d to the budget. The caller holds applyMu.
+func (e *Engine) spent(d time.Duration) { e.budget -= d.Seconds() }

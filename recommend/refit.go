@@ -48,6 +48,13 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("refit: %w", err)
 	}
+	if e.opts.KeepNeighbors > 0 {
+		// The new generation's lists, before it swaps in; the changes
+		// replayed below keep them.
+		if v.lists, err = e.computeLists(ctx, v); err != nil {
+			return 0, fmt.Errorf("refit: neighbor lists: %w", err)
+		}
+	}
 	g := Generation{Number: gen, N: ts.N, DF: ts.DF, Settings: e.settings(), FittedAt: time.Now().UTC()}
 	if err := e.store.SaveGeneration(ctx, g); err != nil {
 		return 0, fmt.Errorf("refit: save generation %d: %w", gen, err)

@@ -276,6 +276,7 @@ func (e *Engine) Delete(ctx context.Context, ids ...string) (WriteResults, error
 // never wait for it: it appends beyond the view they read and publishes a
 // new one.
 func (e *Engine) apply(chs []change) {
+	total := len(chs)
 	for len(chs) > 0 {
 		n := min(len(chs), applyChunk)
 		chunk := chs[:n]
@@ -289,6 +290,8 @@ func (e *Engine) apply(chs []change) {
 		}
 		e.applyMu.Lock()
 		w := e.w
+		keep := e.keepBudget(w, total)
+		start := time.Now()
 		for i, c := range chunk {
 			if c.put == nil {
 				w.remove(c.del)
@@ -298,6 +301,9 @@ func (e *Engine) apply(chs []change) {
 				vecs[i] = w.v.ix.model.IndexVector(c.counts)
 			}
 			w.put(c.put, vecs[i])
+		}
+		if keep {
+			e.spent(time.Since(start))
 		}
 		w.publish(&e.view)
 		e.changed.Add(int64(n))

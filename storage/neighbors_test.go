@@ -1,16 +1,10 @@
 package storage
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,76 +165,6 @@ func TestPutNeighborsValidation(t *testing.T) {
 	}
 }
 
-// TestEngineAnswersFromStoredLists runs the engine on the store: a batch
-// stores its lists, Similar answers from them, also after a reopen, and
-// stops when an article is added.
-func TestEngineAnswersFromStoredLists(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	open := func() (*DB, *recommend.Engine) {
-		d := openTest(t, dir, Options{})
-		e, err := recommend.Open(ctx, d, recommend.Options{RefitShare: -1}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { e.Close() })
-		return d, e
-	}
-	d, e := open()
-	var arts []recommend.Article
-	for i := range 60 {
-		arts = append(arts, recommend.Article{ID: fmt.Sprintf("art-%02d", i), Title: fmt.Sprintf("story %d", i%7),
-			Body: fmt.Sprintf("words about topic%d and topic%d, shared by some, story %d", i%5, i%3, i)})
-	}
-	if rs, err := e.Create(ctx, arts...); err != nil || rs.Err() != nil {
-		t.Fatal(err, rs.Err())
-	}
-	if _, err := e.Refit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q := recommend.Query{K: 4}
-	st, err := e.Batch(ctx, recommend.BatchOptions{Query: q, Store: true}, nil)
-	if err != nil || st.Stored != len(arts) {
-		t.Fatalf("batch: %+v, %v; want %d stored", st, err, len(arts))
-	}
-	all := recommend.Query{K: 4, Categories: []string{""}} // every article, answered live
-	want := map[string]recommend.Result{}
-	for _, a := range arts {
-		if want[a.ID], err = e.Similar(ctx, a.ID, all); err != nil {
-			t.Fatal(err)
-		}
-	}
-	check := func(e *recommend.Engine, stored bool) {
-		t.Helper()
-		before := e.Stats().StoredAnswers
-		for _, a := range arts {
-			got, err := e.Similar(ctx, a.ID, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !sameResult(got, want[a.ID]) {
-				t.Fatalf("similar %s: got %+v, want %+v", a.ID, got, want[a.ID])
-			}
-		}
-		n, wantN := e.Stats().StoredAnswers-before, uint64(0)
-		if stored {
-			wantN = uint64(len(arts))
-		}
-		if n != wantN {
-			t.Errorf("%d of %d answers from stored lists, want %d", n, len(arts), wantN)
-		}
-	}
-	check(e, true)
-	e.Close()
-	d.Close()
-	d, e = open()
-	check(e, true)
-	if rs, err := e.Create(ctx, recommend.Article{ID: "late", Body: "nothing in common"}); err != nil || rs.Err() != nil {
-		t.Fatal(err, rs.Err())
-	}
-	check(e, false)
-}
-
 func FuzzNeighborsCodec(f *testing.F) {
 	l := neighborList("x", "a", "bb")
 	f.Add(encodeNeighbors(&l, 7), "a b", uint64(1), 0.25, 3)
@@ -279,102 +203,4 @@ func sameList(a, b recommend.NeighborList) bool {
 		}
 	}
 	return true
-}
-
-// sameResult compares results, scores to 1e-12: a live query in another
-// process may differ in the last bits.
-func sameResult(a, b recommend.Result) bool {
-	if a.Generation != b.Generation || len(a.Neighbors) != len(b.Neighbors) {
-		return false
-	}
-	for i, m := range a.Neighbors {
-		n := b.Neighbors[i]
-		if math.Abs(m.Score-n.Score) > 1e-12 {
-			return false
-		}
-		m.Score = n.Score
-		if m != n {
-			return false
-		}
-	}
-	return true
-}
-
-// BenchmarkSimilarStored measures Similar by id on the BBC corpus of
-// ../shared/data, on disk: searched live before a batch stored the lists
-// (live: with the store lookup that finds none; filtered: a query that
-// skips it), and answered from them after (stored).
-//
-//	go test -run '^$' -bench SimilarStored -count 10 ./storage/
-func BenchmarkSimilarStored(b *testing.B) {
-	ctx := context.Background()
-	arts := loadBBC(b)
-	d := openTest(b, b.TempDir(), Options{})
-	e, err := recommend.Open(ctx, d, recommend.Options{RefitShare: -1}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	for i := 0; i < len(arts); i += 256 {
-		if rs, err := e.Create(ctx, arts[i:min(i+256, len(arts))]...); err != nil || rs.Err() != nil {
-			b.Fatal(err, rs.Err())
-		}
-	}
-	if _, err := e.Refit(ctx); err != nil {
-		b.Fatal(err)
-	}
-	var cats []string // every category: a filter that lets all through
-	for _, a := range arts {
-		if !slices.Contains(cats, a.Category) {
-			cats = append(cats, a.Category)
-		}
-	}
-	run := func(name string, q recommend.Query, stored bool) {
-		b.Run(name, func(b *testing.B) {
-			before := e.Stats().StoredAnswers
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if _, err := e.Similar(ctx, arts[i%len(arts)].ID, q); err != nil {
-					b.Fatal(err)
-				}
-				i++
-			}
-			if got := e.Stats().StoredAnswers > before; got != stored {
-				b.Fatalf("answered from stored lists: %v, want %v", got, stored)
-			}
-		})
-	}
-	run("live", recommend.Query{}, false)
-	run("filtered", recommend.Query{Categories: cats}, false)
-	if _, err := e.Batch(ctx, recommend.BatchOptions{Store: true}, nil); err != nil {
-		b.Fatal(err)
-	}
-	run("stored", recommend.Query{}, true)
-}
-
-// loadBBC reads ../shared/data/bbc_news.jsonl, skipping the benchmark
-// where it is absent.
-func loadBBC(tb testing.TB) []recommend.Article {
-	tb.Helper()
-	path := filepath.Join("..", "..", "shared", "data", "bbc_news.jsonl")
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Skipf("shared corpus not available (%v): run with ../shared beside the repository", err)
-	}
-	defer f.Close()
-	var arts []recommend.Article
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var a recommend.Article
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			tb.Fatalf("%s: %v", path, err)
-		}
-		arts = append(arts, a)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatalf("%s: %v", path, err)
-	}
-	return arts
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func runBatch(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("batch", "(--data DIR [--store] | --input FILE...) [--k 5] [--out FILE] [--format jsonl|csv]")
+	fs := newFlagSet("batch", "(--data DIR | --input FILE...) [--k 5] [--out FILE] [--format jsonl|csv]")
 	var sf storeFlags
 	sf.register(fs)
 	var qf queryFlags
@@ -23,7 +23,6 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "jsonl", "output format: jsonl ({\"id\", \"neighbors\": [{\"id\", \"score\"}]} a line) or csv (id,rank,neighbor,score)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	plain := fs.Bool("exhaustive", false, "scan every posting, without pruning (the baseline; same answers)")
-	store := fs.Bool("store", false, "also write the lists into the collection (--data), where similar and GET /v1/articles/{id}/similar answer from them until an article is written or deleted or the model refitted; not with --category, --from, --to or --exclude")
 	given, err := parse(e, fs, args)
 	if err != nil {
 		return err
@@ -47,10 +46,6 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 		return usagef("give --data DIR, or --input and the files to score")
 	case !*input && fs.NArg() > 0:
 		return usagef("unexpected argument %q (did you mean --input?)", fs.Arg(0))
-	case *store && *input:
-		return usagef("--store writes into the collection of --data; with --input there is none to keep the lists")
-	case *store && (len(q.Categories) > 0 || len(q.Exclude) > 0 || !q.From.IsZero() || !q.To.IsZero()):
-		return usagef("--store keeps only unfiltered lists: drop --category, --from, --to and --exclude")
 	}
 	log, _ := newLogger(e.stderr, "text", "warn")
 	dir := sf.data
@@ -65,7 +60,7 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	} else if err := needCollection(dir); err != nil {
 		return err
 	}
-	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: -1}, log, e.stderr)
+	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: -1, KeepNeighbors: -1}, log, e.stderr)
 	if err != nil {
 		return err
 	}
@@ -92,7 +87,7 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	total := col.Engine.Stats().Articles
 	bar := newProgress(e.stderr, "articles", int64(total))
 	st, err := col.Engine.Batch(ctx, recommend.BatchOptions{
-		Query: q, Threads: *threads, Exhaustive: *plain, Store: *store,
+		Query: q, Threads: *threads, Exhaustive: *plain,
 		Progress: func(done, _ int) { bar.set(int64(done)) },
 	}, lw.Write)
 	bar.finish()
@@ -108,9 +103,6 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	scanned := float64(st.Postings + st.Skipped)
 	fmt.Fprintf(e.stderr, "batch: %d articles, generation %d, %.2f s, %d postings scanned (%.1f%% skipped by the bounds), %d exact scores, peak memory %s\n",
 		st.Articles, st.Generation, st.Elapsed.Seconds(), st.Postings, 100*float64(st.Skipped)/max(scanned, 1), st.Exact, bytesText(peakRSS()))
-	if *store {
-		fmt.Fprintf(e.stderr, "batch: stored %d lists in %s\n", st.Stored, dir)
-	}
 	return nil
 }
 

@@ -399,51 +399,20 @@ func TestEngineBatchStopsAtEmitError(t *testing.T) {
 	}
 }
 
-// batch --data DIR --store keeps the lists in the collection, where similar
-// answers from them: the same neighbors with the same scores as the batch
-// output, bit for bit.
-func TestBatchStore(t *testing.T) {
+// batch --data DIR answers what similar answers for each article: the
+// same neighbors with the same scores, bit for bit.
+func TestBatchAgreesWithSimilar(t *testing.T) {
 	data, _ := ingestedCorpus(t)
-	r := mustRun(t, "batch", "--data", data, "--store", "--k", "8")
-	lists := parseBatch(t, r.stdout)
-	if !strings.Contains(r.stderr, "batch: stored 41 lists in "+data) {
-		t.Errorf("stderr:\n%s", r.stderr)
-	}
+	lists := parseBatch(t, mustRun(t, "batch", "--data", data, "--k", "8").stdout)
 	for id, want := range lists {
-		for _, k := range []int{8, 3} {
-			out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--k", strconv.Itoa(k), id).stdout))
-			var got []neighbor
-			for _, m := range out.Neighbors {
-				got = append(got, neighbor{m.ID, m.Score})
-			}
-			if want := want[:min(k, len(want))]; !slices.Equal(got, want) {
-				t.Errorf("similar %s --k %d: got %v, want %v", id, k, got, want)
-			}
-		}
-	}
-	// The store holds them, current, and stops serving them once an
-	// article is added.
-	db := openStore(t, data)
-	for id, want := range lists {
-		l, err := db.Neighbors(t.Context(), id)
-		if err != nil {
-			t.Fatalf("neighbors of %s: %v", id, err)
-		}
+		out := decodeSimilar(t, []byte(mustRun(t, "similar", "--data", data, "--json", "--k", "8", id).stdout))
 		var got []neighbor
-		for _, n := range l.Neighbors {
-			got = append(got, neighbor{n.ID, n.Score})
+		for _, m := range out.Neighbors {
+			got = append(got, neighbor{m.ID, m.Score})
 		}
-		if l.K != 8 || !slices.Equal(got, want) {
-			t.Errorf("stored neighbors of %s: k %d %v, want k 8 %v", id, l.K, got, want)
+		if !slices.Equal(got, want) {
+			t.Errorf("similar %s --k 8: got %v, want %v", id, got, want)
 		}
-	}
-	db.Close()
-	late := writeFile(t, filepath.Join(t.TempDir(), "late.jsonl"), jsonLines(t, art{ID: "late-01", Body: "A lunar lander and a booster rocket."}))
-	mustRun(t, "ingest", "--data", data, late)
-	db = openStore(t, data)
-	defer db.Close()
-	if _, err := db.Neighbors(t.Context(), "space-01"); !errors.Is(err, recommend.ErrNotFound) {
-		t.Errorf("after an ingest: got %v, want stale lists not found", err)
 	}
 }
 
@@ -454,21 +423,4 @@ func openStore(t *testing.T, dir string) *storage.DB {
 		t.Fatal(err)
 	}
 	return db
-}
-
-func TestBatchStoreUsage(t *testing.T) {
-	data, in := ingestedCorpus(t)
-	for _, args := range [][]string{
-		{"--input", in},
-		{"--data", data, "--category", "space"},
-		{"--data", data, "--exclude", "space-01"},
-		{"--data", data, "--from", "2024-03-01"},
-		{"--data", data, "--to", "2024-03-01"},
-	} {
-		args = append([]string{"batch", "--store"}, args...)
-		r := readalike(t, args...)
-		if r.code != exitUsage || !strings.Contains(r.stderr, "--store") {
-			t.Errorf("readalike %s: exit %d, stderr:\n%s\nwant exit %d naming --store", strings.Join(args, " "), r.code, r.stderr, exitUsage)
-		}
-	}
 }

@@ -43,7 +43,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	col, err := openCollection(ctx, sf.data, recommend.Options{RefitShare: -1, KeepNeighbors: -1}, log, e.stderr)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	refitShare := fs.Float64("refit-share", recommend.DefaultRefitShare,
 		"refit automatically once this share of the collection changed (negative: never)")
+	keep := fs.Int("keep-neighbors", recommend.DefaultKeepNeighbors,
+		"neighbors kept per article, so that an unfiltered similar query asking for at most that many is a lookup (0: none kept, every query searches)")
 	demo := fs.Bool("demo", false, "load the embedded demo collection into an empty store first (a temporary one, removed at exit, when --data is not given)")
 	apiKey := fs.String("api-key", "", "when set, writes need 'Authorization: Bearer KEY'; reads stay open")
 	maxRequest := fs.Int64("max-request", httpapi.DefaultMaxRequestBytes, "largest request body, in bytes")
@@ -83,7 +85,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer os.RemoveAll(dir)
 	}
 	// The server answers /healthz (and 503 elsewhere) while the index loads.
-	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: *refitShare}, log, e.stderr)
+	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: *refitShare, KeepNeighbors: keepOption(*keep)}, log, e.stderr)
 	if err != nil {
 		hs.Close()
 		return err
@@ -126,4 +128,13 @@ func exampleID(c *storage.Collection) string {
 		return "sci-lunar-lander-001" // the demo collection's
 	}
 	return "ARTICLE-ID"
+}
+
+// keepOption turns --keep-neighbors into recommend.Options.KeepNeighbors,
+// where 0 means the default and a negative number none.
+func keepOption(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }

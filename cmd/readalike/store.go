@@ -66,7 +66,7 @@ func openExisting(ctx context.Context, e *env, sf *storeFlags) (*storage.Collect
 		return nil, err
 	}
 	log, _ := newLogger(io.Discard, "text", "info")
-	return openCollection(ctx, sf.data, recommend.Options{RefitShare: -1}, log, e.stderr)
+	return openCollection(ctx, sf.data, recommend.Options{RefitShare: -1, KeepNeighbors: -1}, log, e.stderr)
 }
 
 // needCollection checks that dir holds a collection, for the commands that
