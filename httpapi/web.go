@@ -19,8 +19,8 @@ import (
 //go:embed web/index.html web/app.js web/app.css
 var webFiles embed.FS
 
-// webPaths are the page's routes: index.html at / and its files under
-// /web/. They are not part of the API and not in openapi.json.
+// webPaths are the page's routes (GET and HEAD): index.html at / and its
+// files under /web/. They are not part of the API and not in openapi.json.
 var webPaths = []string{"/", "/web/:name"}
 
 // webCSP lets the page load its own script and style sheet and call its own
@@ -57,8 +57,9 @@ func loadWebFiles() map[string]webFile {
 // webRoutes registers the page's routes.
 func (s *Server) webRoutes() {
 	files := loadWebFiles()
-	s.echo.GET(webPaths[0], func(c echo.Context) error { return serveWeb(c, files, "index.html") })
-	s.echo.GET(webPaths[1], func(c echo.Context) error {
+	methods := []string{http.MethodGet, http.MethodHead}
+	s.echo.Match(methods, webPaths[0], func(c echo.Context) error { return serveWeb(c, files, "index.html") })
+	s.echo.Match(methods, webPaths[1], func(c echo.Context) error {
 		if c.Param("name") == "index.html" {
 			return echo.ErrNotFound // the page lives at /, once
 		}

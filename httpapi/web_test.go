@@ -38,6 +38,9 @@ func TestWebFiles(t *testing.T) {
 			if stale := env.do(http.MethodGet, tt.path, "", "", "If-None-Match", `"stale"`); stale.status != http.StatusOK {
 				t.Errorf("If-None-Match with another ETag: got %d, want 200", stale.status)
 			}
+			if head := env.do(http.MethodHead, tt.path, "", ""); head.status != http.StatusOK || head.header.Get("ETag") != etag || len(head.body) != 0 {
+				t.Errorf("HEAD: got %d, ETag %q and %d bytes, want 200, %q and none", head.status, head.header.Get("ETag"), len(head.body), etag)
+			}
 		})
 	}
 

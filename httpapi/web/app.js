@@ -443,7 +443,7 @@
     const cat = h('select', { id: 'category', name: 'category' });
     const lang = h('select', { id: 'lang', name: 'lang' });
     const clear = h('button', { type: 'button', class: 'secondary', text: 'Clear search', hidden: true });
-    const form = h('form', { role: 'search', class: 'search', 'aria-label': 'Articles' },
+    const form = h('form', { role: 'search', class: 'search', 'aria-label': 'Search the articles' },
       h('label', { for: 'q', text: 'Find articles like a text' }),
       h('div', { class: 'row' }, q, h('button', { type: 'submit', text: 'Search' }), clear),
       h('div', { class: 'filters' },
