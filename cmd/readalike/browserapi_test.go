@@ -164,16 +164,24 @@ func (a apiClient) post(path string, body, out any) {
 	}
 }
 
-// settle waits until no refit runs, so the page and the test see the same
-// generation.
+// settle waits until no refit runs and none is due, and the generation
+// has stayed the same for a moment (an automatic refit started while the
+// demo loaded may wait for the demo's own refit and run just after it), so
+// the page and the test see the same generation.
 func (a apiClient) settle() {
 	a.t.Helper()
-	var st statsOut
+	var st, again statsOut
+	idle := func(s statsOut) bool { return !s.Refitting && s.ChangedSinceFit == 0 }
 	if !waitFor(30*time.Second, func() bool {
 		a.get("/v1/stats", &st)
-		return !st.Refitting && st.ChangedSinceFit == 0
+		if !idle(st) {
+			return false
+		}
+		time.Sleep(300 * time.Millisecond)
+		a.get("/v1/stats", &again)
+		return idle(again) && again.Generation == st.Generation
 	}) {
-		a.t.Fatalf("the demo server is still refitting: %+v", st)
+		a.t.Fatalf("the demo server is still refitting: %+v", again)
 	}
 }
 
