@@ -171,6 +171,8 @@ func (s *Server) routes() {
 	e.POST("/v1/analyze", s.analyze, ready)
 	e.POST("/v1/refit", s.refit, write, ready)
 	e.GET("/v1/stats", s.stats, ready)
+
+	s.webRoutes() // the reading page at /, not part of the API
 }
 
 // SetEngine hands the server the engine it answers with; nil takes it back,

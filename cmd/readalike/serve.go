@@ -105,8 +105,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv.SetEngine(col.Engine)
 	st := col.Engine.Stats()
 	log.Info("ready", "articles", st.Articles, "generation", st.Generation, "url", "http://"+ln.Addr().String())
-	fmt.Fprintf(e.stderr, "\nreadalike is serving %d articles on http://%s\ntry: curl -s http://%s/v1/articles/%s/similar\n\n",
-		st.Articles, ln.Addr(), ln.Addr(), exampleID(col))
+	fmt.Fprintf(e.stderr, "\nreadalike is serving %d articles on http://%s\nthe reading page: http://%s/\ntry: curl -s http://%s/v1/articles/%s/similar\n\n",
+		st.Articles, ln.Addr(), ln.Addr(), ln.Addr(), exampleID(col))
 
 	select {
 	case err := <-served:

@@ -92,6 +92,14 @@ func TestServeDemo(t *testing.T) {
 	if !strings.Contains(s.stderr.String(), "curl -s "+s.url+"/v1/articles/sci-lunar-lander-001/similar") {
 		t.Errorf("stderr lacks the example curl line:\n%s", s.stderr.String())
 	}
+	if !strings.Contains(s.stderr.String(), "the reading page: "+s.url+"/\n") {
+		t.Errorf("stderr lacks the reading page's address:\n%s", s.stderr.String())
+	}
+	if resp, err := http.Get(s.url + "/"); err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /: %v %v, want the reading page", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	var st struct{ Status string }
 	if code := getJSON(t, s.url+"/healthz", &st); code != 200 || st.Status != "ok" {
 		t.Errorf("/healthz: %d %+v", code, st)
