@@ -77,6 +77,7 @@ func (s *Server) refit(c echo.Context) error {
 // size on disk when Options.StoreSize is set.
 type statsResult struct {
 	recommend.Stats
+	recommend.Overview
 	StoreBytes *int64 `json:"store_bytes,omitempty"`
 }
 
@@ -85,7 +86,7 @@ func (s *Server) stats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res := statsResult{Stats: e.Stats()}
+	res := statsResult{Stats: e.Stats(), Overview: e.Overview(10)}
 	if s.opts.StoreSize != nil {
 		n, err := s.opts.StoreSize()
 		if err != nil {

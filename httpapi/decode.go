@@ -147,21 +147,6 @@ func decodeNumber(raw json.RawMessage, field string, dst *float64) error {
 	return nil
 }
 
-// decodeK reads k, which must be a whole number from 1 to maxK.
-func decodeK(raw json.RawMessage, maxK int, dst *int) error {
-	if string(raw) == "null" {
-		return nil
-	}
-	if err := json.Unmarshal(raw, dst); err != nil || *dst < 1 || *dst > maxK {
-		return kError(maxK)
-	}
-	return nil
-}
-
-func kError(maxK int) error {
-	return &recommend.FieldError{Field: "k", Message: fmt.Sprintf("must be an integer from 1 to %d", maxK)}
-}
-
 // parseBound reads the bound of a date range as the whole of readalike
 // does (articleio.ParseBound): a date alone as "to" includes that day.
 func parseBound(field, s string, end bool) (time.Time, error) {

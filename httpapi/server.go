@@ -164,13 +164,17 @@ func (s *Server) routes() {
 
 	ready, write := s.requireEngine, s.requireKey
 	e.POST("/v1/articles", s.postArticles, write, ready)
+	e.GET("/v1/articles", s.listArticles, ready)
 	e.GET("/v1/articles/:id", s.getArticle, ready)
+	e.POST("/v1/articles/:id/reads", s.readArticle, ready)
 	e.DELETE("/v1/articles/:id", s.deleteArticle, write, ready)
 	e.GET("/v1/articles/:id/similar", s.similarByID, ready)
 	e.POST("/v1/similar", s.similarByBody, ready)
+	e.POST("/v1/recommend", s.recommend, ready)
 	e.POST("/v1/analyze", s.analyze, ready)
 	e.POST("/v1/refit", s.refit, write, ready)
 	e.GET("/v1/stats", s.stats, ready)
+	e.GET("/v1/config", s.config)
 
 	s.webRoutes() // the reading page at /, not part of the API
 }

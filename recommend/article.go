@@ -12,8 +12,9 @@ import (
 var ErrNotFound = errors.New("not found")
 
 // Article is one article of the collection. ID, Title, Body, URL, Category,
-// Lang and Published come from the client; Created, Updated, ReadCount,
-// LastRead and Words are kept by the engine.
+// Lang and Published come from the client; Created, Updated, Words and
+// Summary are kept by the engine when it writes the article, ReadCount and
+// LastRead by the reads it records (Engine.Read).
 type Article struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
@@ -28,6 +29,9 @@ type Article struct {
 	ReadCount uint64    `json:"read_count"`
 	LastRead  time.Time `json:"last_read,omitzero"`
 	Words     int       `json:"words"`
+	// Summary is the article's most central sentences, in their order,
+	// within about 300 characters (vectorize.Analyzer.Summarize).
+	Summary string `json:"summary"`
 }
 
 // Text is a text to search with that need not be an article of the

@@ -96,6 +96,8 @@ type Engine struct {
 	replay  *[]change    // while a refit runs, the changes it must replay; guarded by applyMu
 	changed atomic.Int64 // articles added, replaced or removed since the last fit
 
+	words atomic.Pointer[words] // the forms of the current index's terms, for explanations
+
 	// The neighbor lists' upkeep (neighbors.go).
 	budget     float64      // seconds of upkeep the writer may spend now; guarded by applyMu
 	budgetAt   time.Time    // when budget was last topped up; guarded by applyMu
@@ -120,6 +122,7 @@ type Engine struct {
 type counters struct {
 	queries, postings, skipped, exact, refits atomic.Uint64
 	fromLists                                 atomic.Uint64 // queries answered from neighbor lists
+	reads                                     atomic.Uint64 // reads recorded
 	listRebuilds, listStale                   atomic.Uint64
 }
 
@@ -160,11 +163,12 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 			"stored", gen.Settings, "engine", e.settings())
 	}
 	model := vectorize.NewModel(e.dict, gen.N, gen.DF, opts.Model)
-	v, err := e.buildIndex(ctx, model, gen.Number, progress)
+	v, words, err := e.buildIndex(ctx, model, gen.Number, progress)
 	if err != nil {
 		return nil, err
 	}
 	e.publish(v)
+	e.words.Store(words)
 	e.changed.Store(int64(abs(v.live - gen.N)))
 	e.budget = maintainShare
 	e.ctx, e.cancel = context.WithCancel(context.Background())

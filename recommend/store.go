@@ -14,7 +14,9 @@ import (
 type Store interface {
 	// Commit writes w atomically (all of it or none of it) and returns
 	// only once it is durable against power loss. A put replaces any
-	// article with the same ID; deleting an absent ID is not an error. An
+	// article with the same ID, keeping its reads (a put's ReadCount and
+	// LastRead are not stored: they come from Write.Reads); deleting an
+	// absent ID is not an error. An
 	// ID appears at most once in w, among its puts and deletes together,
 	// so the order they are applied in cannot matter; a Write that repeats
 	// one is refused, and nothing is written. The store keeps the term
@@ -49,6 +51,10 @@ type Store interface {
 
 	// SaveGeneration durably replaces the fitted model's record.
 	SaveGeneration(ctx context.Context, g Generation) error
+
+	// Reads returns the reads recorded for a reader, newest first, at most
+	// limit of them (all when limit is 0 or less).
+	Reads(ctx context.Context, reader string, limit int) ([]Read, error)
 }
 
 // NeighborStore is a Store that can also keep neighbor lists, for Similar
@@ -78,10 +84,25 @@ type NeighborStore interface {
 }
 
 // Write is one atomic change to a Store: articles to put (with their term
-// counts) and ids to delete. An id appears at most once in it.
+// counts), ids to delete, and reads to record. An id appears at most once
+// among its puts and deletes.
 type Write struct {
 	Puts    []Put
 	Deletes []string
+	// Reads each add one to the read count of an article the store holds
+	// (a read of an article it lacks is ignored), make At its last read if
+	// later than the one recorded, and record the read for its reader when
+	// there is one. A read never rewrites the article, nor changes its
+	// term counts or the term statistics; deleting an article forgets its
+	// count.
+	Reads []Read
+}
+
+// Read is one reading of an article.
+type Read struct {
+	ID     string    `json:"id"`
+	Reader string    `json:"reader,omitempty"` // who read it; "" when not known
+	At     time.Time `json:"at"`
 }
 
 // Check reports an id that appears twice in w, among its puts and deletes

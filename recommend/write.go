@@ -20,9 +20,10 @@ const applyChunk = 64
 // change is one write applied to the index, kept for a running refit to
 // replay.
 type change struct {
-	put    *Article // nil for a delete
+	put    *Article // nil for a delete or a read
 	counts vectorize.Counts
 	del    string
+	read   *Read
 }
 
 // Outcome says what a write did to one article.
@@ -193,10 +194,11 @@ func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteR
 }
 
 // analyzeAll analyses the articles at positions valid, on all cores for a
-// big write, and sets each one's word count; an article the analyzer
-// refuses gets its error in res.
+// big write, and sets each one's word count and summary; an article the
+// analyzer refuses gets its error in res.
 func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vectorize.Counts {
 	counts := make([]vectorize.Counts, len(arts))
+	model := e.Model()
 	workers := min(runtime.GOMAXPROCS(0), (len(valid)+15)/16)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -206,12 +208,16 @@ func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vec
 			for j := w; j < len(valid); j += workers {
 				i := valid[j]
 				a := &arts[i]
-				an, err := e.analyzer.Analyze(vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang})
+				doc := vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang}
+				an, err := e.analyzer.Analyze(doc)
 				if err != nil {
 					res[i].Err = analyzeError(err)
 					continue
 				}
 				counts[i], a.Words = an.Counts, an.Words
+				// With the current generation's idf: a summary is fixed
+				// when its article is written.
+				a.Summary, _ = e.analyzer.Summarize(doc, model, 0)
 			}
 		}()
 	}
@@ -283,9 +289,11 @@ func (e *Engine) apply(chs []change) {
 		chs = chs[n:]
 		m := e.Model()
 		vecs := make([]vectorize.Vector, n)
+		v, forms := e.view.Load(), e.words.Load()
 		for i, c := range chunk {
 			if c.put != nil {
 				vecs[i] = m.IndexVector(c.counts)
+				forms.learn(m.Dictionary(), v, c.counts)
 			}
 		}
 		e.applyMu.Lock()
@@ -319,4 +327,58 @@ func (e *Engine) apply(chs []change) {
 // ErrNotFound.
 func (e *Engine) Get(ctx context.Context, id string) (Article, error) {
 	return e.store.Article(ctx, id)
+}
+
+// ReadResult is an article's reads after Engine.Read recorded one.
+type ReadResult struct {
+	ID        string    `json:"id"`
+	ReadCount uint64    `json:"read_count"`
+	LastRead  time.Time `json:"last_read"`
+}
+
+// Read records that an article was read: its read count goes up by one and
+// its last read becomes r.At (now when zero) if later, durably, and the
+// read is recorded for r.Reader when there is one (see Recommend). A read
+// changes nothing else: not the article, its vector or any neighbor list.
+// Reads of many articles, or many of one, share their syncs like other
+// writes. Errors: a *FieldError for a bad reader or time, one wrapping
+// ErrNotFound for an unknown id.
+func (e *Engine) Read(ctx context.Context, r Read) (ReadResult, error) {
+	if err := ValidateID(r.ID); err != nil {
+		return ReadResult{}, err
+	}
+	if r.Reader != "" {
+		if err := printable("reader", r.Reader, MaxIDBytes); err != nil {
+			return ReadResult{}, err
+		}
+	}
+	switch {
+	case r.At.IsZero():
+		r.At = time.Now().UTC()
+	case r.At.Before(time.Unix(0, 0)) || r.At.After(time.Now().Add(24*time.Hour)):
+		return ReadResult{}, &FieldError{"at", "must be a time from 1970 up to now"}
+	}
+	r.At = r.At.UTC()
+	unlock := e.ids.lock([]string{r.ID})
+	defer unlock()
+	if !e.Has(r.ID) {
+		return ReadResult{}, fmt.Errorf("article %q: %w", r.ID, ErrNotFound)
+	}
+	if err := ctx.Err(); err != nil {
+		return ReadResult{}, err
+	}
+	if err := e.store.Commit(context.WithoutCancel(ctx), Write{Reads: []Read{r}}); err != nil {
+		return ReadResult{}, fmt.Errorf("record a read of %q: %w", r.ID, err)
+	}
+	e.applyMu.Lock()
+	n, last, ok := e.w.read(r.ID, r.At)
+	if e.replay != nil {
+		*e.replay = append(*e.replay, change{read: &r})
+	}
+	e.applyMu.Unlock()
+	if !ok {
+		return ReadResult{}, fmt.Errorf("article %q: %w", r.ID, ErrNotFound)
+	}
+	e.counters.reads.Add(1)
+	return ReadResult{ID: r.ID, ReadCount: n, LastRead: last}, nil
 }

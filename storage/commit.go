@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/vectorize"
@@ -50,6 +52,7 @@ func (d *DB) Commit(ctx context.Context, w recommend.Write) error {
 type request struct {
 	puts    []prepared
 	deletes []string
+	reads   []recommend.Read
 	err     error      // set by the committer
 	done    chan error // buffered: the committer never waits for Commit
 }
@@ -64,7 +67,7 @@ type prepared struct {
 // prepare checks b and encodes it, in the caller's goroutine so that many
 // writers encode in parallel. It returns nil for an empty batch.
 func prepare(b recommend.Write) (*request, error) {
-	if len(b.Puts) == 0 && len(b.Deletes) == 0 {
+	if len(b.Puts) == 0 && len(b.Deletes) == 0 && len(b.Reads) == 0 {
 		return nil, nil
 	}
 	if err := b.Check(); err != nil {
@@ -73,6 +76,7 @@ func prepare(b recommend.Write) (*request, error) {
 	r := &request{
 		puts:    make([]prepared, len(b.Puts)),
 		deletes: slices.Clone(b.Deletes),
+		reads:   slices.Clone(b.Reads),
 		done:    make(chan error, 1),
 	}
 	for i := range b.Puts {
@@ -90,6 +94,17 @@ func prepare(b recommend.Write) (*request, error) {
 	for i, id := range b.Deletes {
 		if err := checkKey("id", id); err != nil {
 			return nil, fmt.Errorf("delete %d: %w", i, err)
+		}
+	}
+	for i, rd := range b.Reads {
+		if err := checkKey("id", rd.ID); err != nil {
+			return nil, fmt.Errorf("read %d: %w", i, err)
+		}
+		if len(rd.Reader) > maxKeyLen || strings.IndexByte(rd.Reader, 0) >= 0 {
+			return nil, fmt.Errorf("read %d: reader %q is longer than %d bytes or holds a NUL", i, rd.Reader, maxKeyLen)
+		}
+		if rd.At.Before(time.Unix(0, 0)) {
+			return nil, fmt.Errorf("read %d: time %v is before 1970", i, rd.At)
 		}
 	}
 	return r, nil

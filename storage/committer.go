@@ -11,6 +11,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/vectorize"
 )
 
@@ -436,8 +437,56 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 		if err := txn.Delete(neighborKey(id)); err != nil {
 			return err
 		}
+		if err := txn.Delete(readsKey(id)); err != nil {
+			return err
+		}
+	}
+	for _, rd := range r.reads {
+		if err := c.applyRead(txn, rd); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// applyRead adds a read to the article's 'r' record, if the article is
+// stored, and records it for its reader. Reading the record inside txn
+// sees the reads applied before it in the same transaction, so that many
+// reads of one article in a group each count.
+func (c *committer) applyRead(txn *badger.Txn, rd recommend.Read) error {
+	if _, err := txn.Get(countsKey(rd.ID)); errors.Is(err, badger.ErrKeyNotFound) {
+		return nil // the article was deleted since: its reads went with it
+	} else if err != nil {
+		return fmt.Errorf("read of %q: %w", rd.ID, err)
+	}
+	var count uint64
+	var last time.Time
+	item, err := txn.Get(readsKey(rd.ID))
+	switch {
+	case errors.Is(err, badger.ErrKeyNotFound):
+	case err != nil:
+		return fmt.Errorf("read of %q: %w", rd.ID, err)
+	default:
+		err = item.Value(func(v []byte) error {
+			var derr error
+			count, last, derr = decodeReads(v)
+			return derr
+		})
+		if err != nil {
+			return fmt.Errorf("read of %q: %w", rd.ID, err)
+		}
+	}
+	count++
+	if rd.At.After(last) {
+		last = rd.At
+	}
+	if err := txn.Set(readsKey(rd.ID), encodeReads(count, last)); err != nil {
+		return err
+	}
+	if rd.Reader == "" {
+		return nil
+	}
+	return txn.Set(historyKey(rd), []byte{})
 }
 
 // oldCounts returns the counts stored for id, valid until its next call.

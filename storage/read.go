@@ -3,8 +3,11 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -20,10 +23,58 @@ func (d *DB) Article(ctx context.Context, id string) (recommend.Article, error) 
 	err := d.get(ctx, articleKey(id), func(v []byte) error {
 		return decodeArticle(id, v, true, &a)
 	})
+	if err == nil {
+		err = d.get(ctx, readsKey(id), func(v []byte) error {
+			var derr error
+			a.ReadCount, a.LastRead, derr = decodeReads(v)
+			return derr
+		})
+		if errors.Is(err, recommend.ErrNotFound) {
+			err = nil // never read (or written by a version that kept reads in 'a')
+		}
+	}
 	if err != nil {
 		return recommend.Article{}, fmt.Errorf("article %q: %w", id, err)
 	}
 	return a, nil
+}
+
+// Reads returns the reads recorded for reader, newest first, at most limit
+// (all when limit is 0 or less).
+func (d *DB) Reads(ctx context.Context, reader string, limit int) ([]recommend.Read, error) {
+	if !d.gate.enter() {
+		return nil, fmt.Errorf("reads: %w", ErrClosed)
+	}
+	defer d.gate.leave()
+	prefix := historyPrefix(reader)
+	var out []recommend.Read
+	err := d.bdb.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix, opts.PrefetchValues, opts.Reverse = prefix, false, true
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		// Reverse iteration starts at the last key at or before the seek
+		// key: one past every key of the prefix.
+		for it.Seek(append(slices.Clone(prefix), 0xff)); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k := it.Item().Key()[len(prefix):]
+			if len(k) < 8 {
+				return fmt.Errorf("%w: read key of %q too short", ErrCorrupt, reader)
+			}
+			at := time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC()
+			out = append(out, recommend.Read{ID: string(k[8:]), Reader: reader, At: at})
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reads of %q: %w", reader, err)
+	}
+	return out, nil
 }
 
 // Counts returns the stored term counts of an article, sorted by term, or
@@ -87,6 +138,9 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 		counts := txn.NewIterator(prefixOptions(prefixCounts))
 		defer counts.Close()
 		counts.Rewind()
+		reads := txn.NewIterator(prefixOptions(prefixReads))
+		defer reads.Close()
+		reads.Rewind()
 		var c vectorize.Counts
 		for articles.Rewind(); articles.Valid(); articles.Next() {
 			if err := ctx.Err(); err != nil {
@@ -108,6 +162,20 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 			})
 			if err != nil {
 				return fmt.Errorf("article %q: %w", id, err)
+			}
+			// The 'r' range lists the ids ever read, in the same order.
+			for reads.Valid() && bytes.Compare(reads.Item().Key()[1:], id) < 0 {
+				reads.Next()
+			}
+			if reads.Valid() && bytes.Equal(reads.Item().Key()[1:], id) {
+				err = reads.Item().Value(func(v []byte) error {
+					var derr error
+					a.ReadCount, a.LastRead, derr = decodeReads(v)
+					return derr
+				})
+				if err != nil {
+					return fmt.Errorf("reads of %q: %w", id, err)
+				}
 			}
 			err = counts.Item().Value(func(v []byte) error {
 				var derr error

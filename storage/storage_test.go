@@ -306,7 +306,7 @@ func randPut(rng *rand.Rand, id string, vocab, n int) recommend.Put {
 	return recommend.Put{
 		Article: recommend.Article{
 			ID: id, Title: "title " + id, Body: body, Lang: "en", Words: n,
-			Published: time.Unix(rng.Int64N(2e9), 0).UTC(), ReadCount: rng.Uint64N(100),
+			Published: time.Unix(rng.Int64N(2e9), 0).UTC(), Summary: "summary of " + id,
 		},
 		Counts: vectorize.CountsFromMap(m),
 	}

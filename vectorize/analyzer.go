@@ -8,6 +8,7 @@ package vectorize
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -159,7 +160,11 @@ func (a *Analyzer) Analyze(d Document) (Analysis, error) {
 type scratch struct {
 	words  []string
 	counts map[string]uint32
+	forms  []termForm // every kept word with its term, for TermCount.Word
 }
+
+// termForm is a word and the term it became.
+type termForm struct{ term, word string }
 
 // analyze does the work of Analyze and Inspect; trace, when not nil, is
 // called for every word in order.
@@ -194,6 +199,7 @@ func (a *Analyzer) analyze(d Document, s *scratch, trace func(field, word, stem,
 			}
 			if why == "" {
 				s.counts[stem] += weight
+				s.forms = append(s.forms, termForm{stem, w})
 			}
 		}
 	}
@@ -204,7 +210,42 @@ func (a *Analyzer) analyze(d Document, s *scratch, trace func(field, word, stem,
 	}
 	res.Counts = CountsFromMap(s.counts)
 	clear(s.counts)
+	s.setWords(res.Counts)
 	return res, nil
+}
+
+// setWords sets each term's most frequent word in the article (ties to the
+// first in byte order) from s.forms, and empties it; Word stays "" when
+// that word is the term itself.
+func (s *scratch) setWords(c Counts) {
+	slices.SortFunc(s.forms, func(a, b termForm) int {
+		if x := strings.Compare(a.term, b.term); x != 0 {
+			return x
+		}
+		return strings.Compare(a.word, b.word)
+	})
+	i := 0
+	for ci := range c {
+		tc := &c[ci]
+		for i < len(s.forms) && s.forms[i].term < tc.Term {
+			i++
+		}
+		best, bestN := "", 0
+		for i < len(s.forms) && s.forms[i].term == tc.Term {
+			j := i
+			for j < len(s.forms) && s.forms[j] == s.forms[i] {
+				j++
+			}
+			if j-i > bestN {
+				best, bestN = s.forms[i].word, j-i
+			}
+			i = j
+		}
+		if best != tc.Term {
+			tc.Word = strings.Clone(best)
+		}
+	}
+	s.forms = s.forms[:0]
 }
 
 // term returns the index term for a normalised word, or why the word is

@@ -62,7 +62,7 @@ func TestAnalyzeTitleWeight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Counts{{"missil", uint32(w + 1)}, {"test", 1}}
+		want := Counts{{Term: "missil", Count: uint32(w + 1)}, {Term: "test", Count: 1}}
 		if !equalCounts(got.Counts, want) {
 			t.Errorf("TitleWeight %d: counts = %v, want %v", w, got.Counts, want)
 		}
@@ -76,13 +76,13 @@ func TestAnalyzeFilters(t *testing.T) {
 		opts Options
 		want Counts
 	}{
-		{"defaults", Options{}, Counts{{"2024", 1}, {"dog", 1}, {"run", 1}, {"sold", 1}}},
-		{"keep long numbers", Options{MaxDigits: -1}, Counts{{"12,345", 1}, {"123456", 1}, {"2024", 1}, {"dog", 1}, {"run", 1}, {"sold", 1}}},
-		{"keep short", Options{MinLength: -1}, Counts{{"2024", 1}, {"dog", 1}, {"run", 1}, {"sold", 1}, {"x", 1}, {"y", 1}, {"z", 1}}},
-		{"keep stop words", Options{KeepStopWords: true}, Counts{{"2024", 1}, {"and", 3}, {"dog", 1}, {"of", 1}, {"run", 1}, {"sold", 1}, {"the", 1}}},
-		{"no stemming", Options{NoStemming: true}, Counts{{"2024", 1}, {"dogs", 1}, {"running", 1}, {"sold", 1}}},
-		{"no cache", Options{StemCacheSize: -1}, Counts{{"2024", 1}, {"dog", 1}, {"run", 1}, {"sold", 1}}},
-		{"extended list", Options{StopList: StopExtended}, Counts{{"2024", 1}, {"dog", 1}, {"run", 1}, {"sold", 1}}},
+		{"defaults", Options{}, Counts{{Term: "2024", Count: 1}, {Term: "dog", Count: 1}, {Term: "run", Count: 1}, {Term: "sold", Count: 1}}},
+		{"keep long numbers", Options{MaxDigits: -1}, Counts{{Term: "12,345", Count: 1}, {Term: "123456", Count: 1}, {Term: "2024", Count: 1}, {Term: "dog", Count: 1}, {Term: "run", Count: 1}, {Term: "sold", Count: 1}}},
+		{"keep short", Options{MinLength: -1}, Counts{{Term: "2024", Count: 1}, {Term: "dog", Count: 1}, {Term: "run", Count: 1}, {Term: "sold", Count: 1}, {Term: "x", Count: 1}, {Term: "y", Count: 1}, {Term: "z", Count: 1}}},
+		{"keep stop words", Options{KeepStopWords: true}, Counts{{Term: "2024", Count: 1}, {Term: "and", Count: 3}, {Term: "dog", Count: 1}, {Term: "of", Count: 1}, {Term: "run", Count: 1}, {Term: "sold", Count: 1}, {Term: "the", Count: 1}}},
+		{"no stemming", Options{NoStemming: true}, Counts{{Term: "2024", Count: 1}, {Term: "dogs", Count: 1}, {Term: "running", Count: 1}, {Term: "sold", Count: 1}}},
+		{"no cache", Options{StemCacheSize: -1}, Counts{{Term: "2024", Count: 1}, {Term: "dog", Count: 1}, {Term: "run", Count: 1}, {Term: "sold", Count: 1}}},
+		{"extended list", Options{StopList: StopExtended}, Counts{{Term: "2024", Count: 1}, {Term: "dog", Count: 1}, {Term: "run", Count: 1}, {Term: "sold", Count: 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,16 +107,16 @@ func TestStopLists(t *testing.T) {
 		// Snowball's list lacks the contraction "it's", which the stemmer
 		// then turns into "it", and the filler of news copy.
 		{"snowball", Options{StopList: StopSnowball}, Document{Body: "Mr Smith said it's also what the council would build."},
-			Counts{{"also", 1}, {"build", 1}, {"council", 1}, {"it", 1}, {"mr", 1}, {"said", 1}, {"smith", 1}, {"would", 1}}},
+			Counts{{Term: "also", Count: 1}, {Term: "build", Count: 1}, {Term: "council", Count: 1}, {Term: "it", Count: 1}, {Term: "mr", Count: 1}, {Term: "said", Count: 1}, {Term: "smith", Count: 1}, {Term: "would", Count: 1}}},
 		{"extended", Options{StopList: StopExtended}, Document{Body: "Mr Smith said it's also what the council would build."},
-			Counts{{"build", 1}, {"council", 1}, {"smith", 1}}},
+			Counts{{Term: "build", Count: 1}, {Term: "council", Count: 1}, {Term: "smith", Count: 1}}},
 		{"default is extended", Options{}, Document{Body: "Mr Smith said it's also what the council would build."},
-			Counts{{"build", 1}, {"council", 1}, {"smith", 1}}},
+			Counts{{Term: "build", Count: 1}, {Term: "council", Count: 1}, {Term: "smith", Count: 1}}},
 		{"mail attribution", Options{}, Document{Body: "In article <x> jo writes: the engine overheats"},
-			Counts{{"engin", 1}, {"jo", 1}, {"overheat", 1}}},
+			Counts{{Term: "engin", Count: 1}, {Term: "jo", Count: 1}, {Term: "overheat", Count: 1}}},
 		// Other languages have Snowball's list whatever StopList says.
 		{"french unchanged", Options{StopList: StopExtended}, Document{Body: "le port de la ville", Lang: "fr"},
-			Counts{{"port", 1}, {"vill", 1}}},
+			Counts{{Term: "port", Count: 1}, {Term: "vill", Count: 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,13 +203,13 @@ func TestAnalyzeHTML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Counts{{"cost", 1}, {"panel", 1}, {"solar", 1}}
+	want := Counts{{Term: "cost", Count: 1}, {Term: "panel", Count: 1}, {Term: "solar", Count: 1}}
 	if !equalCounts(got.Counts, want) || got.Repeated != 1 || got.Words != 4 {
 		t.Errorf("got %+v, want counts %v, 1 repeated, 4 words", got, want)
 	}
 	plain := NewAnalyzer(Options{HTML: HTMLNever})
 	got, _ = plain.Analyze(Document{Body: "<p>solar &amp; wind</p>"})
-	if !equalCounts(got.Counts, Counts{{"amp", 1}, {"solar", 1}, {"wind", 1}}) { // "p" is short
+	if !equalCounts(got.Counts, Counts{{Term: "amp", Count: 1}, {Term: "solar", Count: 1}, {Term: "wind", Count: 1}}) { // "p" is short
 		t.Errorf("HTMLNever: counts = %v", got.Counts)
 	}
 }
@@ -235,14 +235,31 @@ func TestAnalyzeConcurrent(t *testing.T) {
 	}
 }
 
+// equalCounts compares terms and counts; TestAnalyzeWords checks words.
 func equalCounts(a, b Counts) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i] != b[i] {
+		if a[i].Term != b[i].Term || a[i].Count != b[i].Count {
 			return false
 		}
 	}
 	return true
+}
+
+// Each term carries the word the article writes it as most often: "" when
+// that is the term itself; of tied words, the first in byte order.
+func TestAnalyzeWords(t *testing.T) {
+	a := NewAnalyzer(Options{})
+	got, err := a.Analyze(Document{Title: "Running dogs", Body: "The dog runs. Dogs run, dogs ran. A dog's test of running; runners ran."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"dog": "dogs", "run": "running", "test": "", "ran": ""}
+	for _, tc := range got.Counts {
+		if w, ok := want[tc.Term]; ok && tc.Word != w {
+			t.Errorf("term %q: word %q, want %q (counts %v)", tc.Term, tc.Word, w, got.Counts)
+		}
+	}
 }

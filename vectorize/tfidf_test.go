@@ -15,10 +15,10 @@ import (
 //
 // and d1 raw = (2*1.22314, 1*1.51083) / 2.87520 = (0.85082, 0.52546).
 var handCorpus = []Counts{
-	{{"appl", 2}, {"banana", 1}},
-	{{"appl", 1}, {"cherri", 1}},
-	{{"banana", 3}},
-	{{"appl", 1}, {"cherri", 1}, {"date", 4}},
+	{{Term: "appl", Count: 2}, {Term: "banana", Count: 1}},
+	{{Term: "appl", Count: 1}, {Term: "cherri", Count: 1}},
+	{{Term: "banana", Count: 3}},
+	{{Term: "appl", Count: 1}, {Term: "cherri", Count: 1}, {Term: "date", Count: 4}},
 }
 
 var handWeights = map[bool][]map[string]float64{
@@ -100,7 +100,7 @@ func TestQueryUnseenTerm(t *testing.T) {
 	m := Fit(handCorpus, ModelOptions{})
 	// "elder" is not in the table: df counts as 1, so
 	// w = (1.2231435513142097, ln(5/2)+1) / norm.
-	q := m.QueryVector(Counts{{"appl", 1}, {"elder", 1}})
+	q := m.QueryVector(Counts{{Term: "appl", Count: 1}, {Term: "elder", Count: 1}})
 	if len(q) != 1 || m.Dictionary().Term(q[0].ID) != "appl" {
 		t.Fatalf("query vector = %v, want only appl", q)
 	}
@@ -111,7 +111,7 @@ func TestQueryUnseenTerm(t *testing.T) {
 		t.Error("Query added a term to the dictionary")
 	}
 	// Vector, for an article joining the collection, adds it.
-	v := m.IndexVector(Counts{{"appl", 1}, {"elder", 1}})
+	v := m.IndexVector(Counts{{Term: "appl", Count: 1}, {Term: "elder", Count: 1}})
 	if len(v) != 2 || math.Abs(float64(v[1].Weight)-0.8429263481500496) > 1e-6 {
 		t.Errorf("article vector = %v, want elder at 0.8429263481500496", v)
 	}
@@ -170,7 +170,7 @@ func TestModelOptionsDefaults(t *testing.T) {
 // empty collection, where every term of a new article is unseen.
 func TestMaxDFOneKeepsAll(t *testing.T) {
 	m := NewModel(NewDictionary(), 0, nil, ModelOptions{MaxDF: 1})
-	if v := m.IndexVector(Counts{{"appl", 1}, {"banana", 2}}); len(v) != 2 {
+	if v := m.IndexVector(Counts{{Term: "appl", Count: 1}, {Term: "banana", Count: 2}}); len(v) != 2 {
 		t.Errorf("vector in an empty collection = %v, want both terms", v)
 	}
 }

@@ -50,6 +50,7 @@ func commands() []command {
 		{"serve", "serve the HTTP API (and load the demo collection with --demo)", runServe},
 		{"ingest", "add articles from JSONL, CSV, a folder of .txt files, or standard input", runIngest},
 		{"similar", "print the nearest articles of an article or a text", runSimilar},
+		{"show", "print an article: its text, summary, statistics and details", runShow},
 		{"analyze", "show every stage of the text pipeline, for a text or a JSONL file", runAnalyze},
 		{"batch", "compute every article's nearest articles offline", runBatch},
 		{"refit", "fit the next model generation now", runRefit},

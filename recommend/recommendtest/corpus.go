@@ -111,5 +111,21 @@ func (c *Corpus) Query(live []string) recommend.Query {
 	if c.R.IntN(5) == 0 {
 		q.MinScore = c.R.Float64() * 0.3
 	}
+	q.Explain = c.R.IntN(4) == 0
+	if c.R.IntN(4) == 0 { // news-aware ranking
+		q.Now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		switch c.R.IntN(4) {
+		case 0:
+			q.Freshness, q.HalfLife = 0.3, time.Duration(24+c.R.IntN(500))*time.Hour
+		case 1:
+			q.Popularity = 0.2
+		case 2:
+			q.Diversity = 0.3 + 0.6*c.R.Float64()
+		}
+		q.Fill = c.R.IntN(2) == 0
+		if q.Fill && c.R.IntN(2) == 0 {
+			q.MinScore = 0.2
+		}
+	}
 	return q
 }
