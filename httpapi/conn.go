@@ -30,9 +30,9 @@ func (s *Server) HTTPServer() *http.Server {
 	return &http.Server{
 		Handler:           s.echo,
 		ReadHeaderTimeout: o.HeaderTimeout,
-		// The write deadline of a request, reset by connDeadlines once the
-		// route is known (a refit takes longer); this one also covers what
-		// net/http writes before the handler runs.
+		// The write deadline until the answer starts, when connDeadlines
+		// sets its own: it covers a 100 Continue, sent while the body is
+		// read, within Timeout.
 		WriteTimeout:   o.Timeout + o.WriteTimeout,
 		IdleTimeout:    o.IdleTimeout,
 		MaxHeaderBytes: o.MaxHeaderBytes,
@@ -182,26 +182,23 @@ func plainAnswer(status int, body errorBody) []byte {
 // connDeadlines sets the connection's deadlines for the request, first of
 // all middleware, so that no answer (a 429, a 404) waits on a slow client
 // either: the body must arrive within Options.Timeout, and the answer must
-// be taken within Timeout + WriteTimeout (RefitTimeout + WriteTimeout for
-// a refit). A body read past its deadline fails with 408, code
-// "body_timeout", and the connection is closed. Without a body no read
-// deadline is set: net/http is then already reading the connection, to
-// notice a client that goes away, and a deadline would cancel the request
-// instead. The deadlines are the connection's, so they hold on the
-// http.Server of HTTPServer; elsewhere (a ResponseRecorder) they are
-// skipped.
+// be taken within WriteTimeout of its first byte, however long the
+// handler took to write it (a write the engine started is let finish, and
+// its answer must not be lost for being late). A body read past its
+// deadline fails with 408, code "body_timeout", and the connection is
+// closed. Without a body no read deadline is set: net/http is then already
+// reading the connection, to notice a client that goes away, and a
+// deadline would cancel the request instead. The deadlines are the
+// connection's, so they hold on the http.Server of HTTPServer (whose
+// WriteTimeout covers what net/http writes before the answer, a
+// 100 Continue); elsewhere (a ResponseRecorder) they are skipped.
 func (s *Server) connDeadlines(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		now := time.Now()
 		req := c.Request()
 		rc := http.NewResponseController(c.Response().Writer)
-		work := s.opts.Timeout
-		if c.Path() == "/v1/refit" {
-			work = s.opts.RefitTimeout
-		}
-		_ = rc.SetWriteDeadline(now.Add(work + s.opts.WriteTimeout))
+		c.Response().Before(func() { _ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout)) })
 		if req.Body != nil && req.Body != http.NoBody {
-			if rc.SetReadDeadline(now.Add(s.opts.Timeout)) == nil {
+			if rc.SetReadDeadline(time.Now().Add(s.opts.Timeout)) == nil {
 				req.Body = &deadlineBody{ReadCloser: req.Body, c: c, timeout: s.opts.Timeout}
 			}
 		}

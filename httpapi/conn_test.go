@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // These tests drive the server over raw TCP connections, as slow or broken
@@ -198,7 +200,7 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 }
 
 // A client that does not read its answers has its connection closed once
-// Timeout + WriteTimeout have passed since its request.
+// WriteTimeout has passed since its answer started.
 func TestSlowReaderIsCut(t *testing.T) {
 	const timeout, write = 300 * time.Millisecond, 300 * time.Millisecond
 	env := newEnv(t, Options{Timeout: timeout, WriteTimeout: write, RateLimit: -1})
@@ -209,6 +211,19 @@ func TestSlowReaderIsCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	env.conns.waitClosed(t, c.LocalAddr().String(), timeout+write+slack)
+}
+
+// An answer that starts late, as that of a write the engine finished
+// after the timeout does, is still delivered: the write timeout runs from
+// the answer's start.
+func TestLateAnswerIsDelivered(t *testing.T) {
+	const timeout, write = 200 * time.Millisecond, 200 * time.Millisecond
+	env := newEnv(t, Options{Timeout: timeout, WriteTimeout: write})
+	env.srv.Echo().GET("/test/late", func(c echo.Context) error {
+		time.Sleep(timeout + write + 300*time.Millisecond)
+		return c.JSON(http.StatusOK, status{Status: "late"})
+	})
+	env.get("/test/late").expectStatus(t, http.StatusOK)
 }
 
 // 200 clients trickling bodies neither stop a normal client from being

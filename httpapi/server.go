@@ -94,9 +94,8 @@ type Options struct {
 	HeaderTimeout time.Duration
 
 	// WriteTimeout bounds the delivery of an answer: a client must have
-	// taken its whole answer within Timeout + WriteTimeout of the end of
-	// its request's headers (RefitTimeout + WriteTimeout for a refit), or
-	// its connection is closed. 0 = DefaultWriteTimeout.
+	// taken its whole answer within WriteTimeout of the server starting to
+	// write it, or its connection is closed. 0 = DefaultWriteTimeout.
 	WriteTimeout time.Duration
 
 	// IdleTimeout closes a keep-alive connection that has sent no new

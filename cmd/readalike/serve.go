@@ -29,7 +29,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxK := fs.Int("max-k", recommend.MaxK, "largest k a query may ask for")
 	timeout := fs.Duration("timeout", httpapi.DefaultTimeout, "longest a request may take, its body's arrival included")
 	headerTimeout := fs.Duration("header-timeout", httpapi.DefaultHeaderTimeout, "longest a request's headers may take to arrive")
-	writeTimeout := fs.Duration("write-timeout", httpapi.DefaultWriteTimeout, "how long past --timeout a client may take to read its answer")
+	writeTimeout := fs.Duration("write-timeout", httpapi.DefaultWriteTimeout, "how long a client may take to read its answer once the server starts writing it")
 	idleTimeout := fs.Duration("idle-timeout", httpapi.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request")
 	maxHeader := fs.Int("max-header", httpapi.DefaultMaxHeaderBytes, "largest request headers, in bytes")
 	maxConns := fs.Int("max-conns-per-ip", httpapi.DefaultMaxConnsPerIP, "connections open at once from one client address (0: no limit; raise it behind a reverse proxy)")
