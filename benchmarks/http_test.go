@@ -52,8 +52,8 @@ func BenchmarkHTTP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
+	hs := srv.HTTPServer() // as serve builds it
+	go hs.Serve(srv.Listener(ln))
 	defer hs.Shutdown(context.Background())
 	base := "http://" + ln.Addr().String() + "/v1/articles/"
 

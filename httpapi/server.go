@@ -238,7 +238,8 @@ func (s *Server) routes() {
 // and the server answers 503 again. It is safe to call at any time.
 func (s *Server) SetEngine(e *recommend.Engine) { s.engine.Store(e) }
 
-// Handler returns the http.Handler serving the API.
+// Handler returns the http.Handler serving the API. HTTPServer serves it
+// with the connection's timeouts and limits, which a Handler alone lacks.
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Echo returns the echo instance behind Handler, for adding routes or
