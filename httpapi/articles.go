@@ -54,7 +54,10 @@ func (s *Server) postArticles(c echo.Context) error {
 
 // createMode reads ?mode=upsert|create.
 func createMode(c echo.Context) (bool, error) {
-	q := c.QueryParams()
+	q, err := queryValues(c)
+	if err != nil {
+		return false, err
+	}
 	for k := range q {
 		if k != "mode" {
 			return false, badRequest(k, "is not a query parameter of this route")

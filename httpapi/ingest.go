@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,16 +26,21 @@ type record struct {
 // of them or NDJSON. A record that is not a valid article carries its error;
 // a body that cannot be read at all is an error.
 func (s *Server) readArticles(c echo.Context) (recs []record, single bool, err error) {
-	body := c.Request().Body
-	switch mediaType(c) {
-	case mediaNDJSON:
-		recs, err = s.readNDJSON(body)
-		return recs, false, err
-	case mediaJSON:
-	default:
+	mt := mediaType(c)
+	if mt != mediaJSON && mt != mediaNDJSON {
 		return nil, false, unsupportedMedia(c, mediaJSON, mediaNDJSON)
 	}
-	br := bufio.NewReader(body)
+	if err := checkCharset(c); err != nil {
+		return nil, false, err
+	}
+	br, err := bodyReader(c)
+	if err != nil {
+		return nil, false, err
+	}
+	if mt == mediaNDJSON {
+		recs, err = s.readNDJSON(br)
+		return recs, false, err
+	}
 	first, err := firstByte(br)
 	if err != nil {
 		return nil, false, jsonError(err, "the body")
@@ -126,6 +132,11 @@ func (s *Server) batchTooLarge() error {
 // those the engine keeps, are a *recommend.FieldError naming the member.
 func decodeArticle(raw json.RawMessage) (recommend.Article, error) {
 	a, _, err := articleio.DecodeArticle(raw, articleio.Strict)
+	if err != nil && !utf8.Valid(raw) {
+		if nerr := invalidMemberName(raw); nerr != nil {
+			return a, nerr // DecodeArticle would name it with U+FFFD in place of its bytes
+		}
+	}
 	var fe *recommend.FieldError
 	if err != nil && !errors.As(err, &fe) {
 		return a, badRequest("", "an article is %s", err)

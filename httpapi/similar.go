@@ -38,7 +38,11 @@ func (s *Server) similarByID(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := s.queryParams(c.QueryParams())
+	v, err := queryValues(c)
+	if err != nil {
+		return err
+	}
+	q, err := s.queryParams(v)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	maxRequest := fs.Int64("max-request", httpapi.DefaultMaxRequestBytes, "largest request body, in bytes")
 	maxBatch := fs.Int("max-batch", 1000, "most articles in one POST")
 	maxK := fs.Int("max-k", recommend.MaxK, "largest k a query may ask for")
-	timeout := fs.Duration("timeout", 10*time.Second, "longest a request may take")
+	timeout := fs.Duration("timeout", httpapi.DefaultTimeout, "longest a request may take, its body's arrival included")
+	headerTimeout := fs.Duration("header-timeout", httpapi.DefaultHeaderTimeout, "longest a request's headers may take to arrive")
+	writeTimeout := fs.Duration("write-timeout", httpapi.DefaultWriteTimeout, "how long a client may take to read its answer once the server starts writing it")
+	idleTimeout := fs.Duration("idle-timeout", httpapi.DefaultIdleTimeout, "how long a keep-alive connection may wait for its next request")
+	maxHeader := fs.Int("max-header", httpapi.DefaultMaxHeaderBytes, "largest request headers, in bytes")
+	maxConns := fs.Int("max-conns-per-ip", httpapi.DefaultMaxConnsPerIP, "connections open at once from one client address (0: no limit; raise it behind a reverse proxy)")
 	rate := fs.Float64("rate", 1000, "requests per second per client address (0: no limit)")
 	burst := fs.Int("burst", 2000, "requests a client may make at once above the rate")
 	grace := fs.Duration("shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
@@ -52,10 +57,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *rate == 0 {
 		*rate = -1 // httpapi: negative turns the limit off
 	}
+	if *maxConns == 0 {
+		*maxConns = -1 // likewise
+	}
 	var db atomic.Pointer[storage.DB]
 	srv := httpapi.New(httpapi.Options{
 		Logger: log, APIKey: *apiKey, MaxRequestBytes: *maxRequest, MaxBatch: *maxBatch, MaxK: *maxK,
 		Timeout: *timeout, RateLimit: *rate, RateBurst: *burst,
+		HeaderTimeout: *headerTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
+		MaxHeaderBytes: *maxHeader, MaxConnsPerIP: *maxConns,
 		StoreSize: func() (int64, error) {
 			if d := db.Load(); d != nil {
 				lsm, vlog, err := d.Size()
@@ -68,9 +78,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	hs := srv.HTTPServer()
 	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+	go func() { served <- hs.Serve(srv.Listener(ln)) }()
 	log.Info("listening", "addr", ln.Addr().String(), "data", sf.data, "demo", *demo)
 
 	dir := sf.data
