@@ -210,13 +210,16 @@ func (a *Analyzer) analyze(d Document, s *scratch, trace func(field, word, stem,
 // term returns the index term for a normalised word, or why the word is
 // dropped: "short", "number" or "stop".
 func (a *Analyzer) term(li int, w string) (stem, dropped string) {
+	l := &languages[li]
+	if l.elide != nil {
+		w = l.elide(w)
+	}
 	if a.opts.MinLength > 1 && utf8.RuneCountInString(w) < a.opts.MinLength {
 		return "", "short"
 	}
 	if a.opts.MaxDigits >= 0 && numberDigits(w) > a.opts.MaxDigits {
 		return "", "number"
 	}
-	l := &languages[li]
 	if !a.opts.KeepStopWords && l.isStop(w, a.opts.StopList) {
 		return "", "stop"
 	}
