@@ -27,6 +27,7 @@ type language struct {
 	// elide, when not nil, strips what the language joins to a word with
 	// an apostrophe ("l'école"), before the stop list and the stemmer.
 	elide func(word string) string
+	grams int // DefaultGrams
 }
 
 // languages lists every language github.com/kljensen/snowball ships, by ISO
@@ -34,13 +35,13 @@ type language struct {
 // Norwegian our copy of it, stopwords.go, as the package's differs) and, for
 // English, readalike's further list.
 var languages = []language{
-	{"en", english.Stem, english.IsStopWord, isEnglishExtraStopWord, nil},
-	{"es", spanish.Stem, spanish.IsStopWord, nil, nil},
-	{"fr", french.Stem, isFrenchStopWord, nil, elideFrench},
-	{"hu", hungarian.Stem, hungarian.IsStopWord, nil, nil},
-	{"no", norwegian.Stem, isNorwegianStopWord, nil, nil},
-	{"ru", russian.Stem, russian.IsStopWord, nil, nil},
-	{"sv", swedish.Stem, swedish.IsStopWord, nil, nil},
+	{"en", english.Stem, english.IsStopWord, isEnglishExtraStopWord, nil, 0},
+	{"es", spanish.Stem, spanish.IsStopWord, nil, nil, 0},
+	{"fr", french.Stem, isFrenchStopWord, nil, elideFrench, 0},
+	{"hu", hungarian.Stem, hungarian.IsStopWord, nil, nil, 4},
+	{"no", norwegian.Stem, isNorwegianStopWord, nil, nil, 4},
+	{"ru", russian.Stem, russian.IsStopWord, nil, nil, 4},
+	{"sv", swedish.Stem, swedish.IsStopWord, nil, nil, 4},
 }
 
 // isStop reports whether w is a stop word of the language under list.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 )
 
 // TF says how a term's count in an article becomes its tf factor.
@@ -38,6 +39,9 @@ const (
 	DefaultTF    = TFSublinear
 	DefaultMinDF = 1 // keep every term
 	DefaultMaxDF = 1 // keep every term
+	// DefaultGramWeight: a character n-gram term (Options.Grams) weighs
+	// this share of what a word term with the same tf and idf weighs.
+	DefaultGramWeight = 0.5
 )
 
 // ModelOptions configure how term counts are weighted. The zero value gives
@@ -46,6 +50,9 @@ type ModelOptions struct {
 	TF    TF      // 0 = DefaultTF
 	MinDF int     // terms in fewer articles are dropped; 0 = DefaultMinDF, 1 keeps all
 	MaxDF float64 // terms in more than this share of articles are dropped; 0 = DefaultMaxDF, 1 keeps all
+	// GramWeight multiplies the tf-idf of a character n-gram term (one
+	// starting with GramMark); 0 = DefaultGramWeight.
+	GramWeight float64
 }
 
 // WithDefaults returns o with every zero field set to its default.
@@ -59,6 +66,9 @@ func (o ModelOptions) WithDefaults() ModelOptions {
 	if o.MaxDF == 0 {
 		o.MaxDF = DefaultMaxDF
 	}
+	if o.GramWeight == 0 {
+		o.GramWeight = DefaultGramWeight
+	}
 	return o
 }
 
@@ -66,7 +76,7 @@ func (o ModelOptions) WithDefaults() ModelOptions {
 // settings a model used.
 func (o ModelOptions) String() string {
 	o = o.WithDefaults()
-	return fmt.Sprintf("tf=%s min_df=%d max_df=%g", o.TF, o.MinDF, o.MaxDF)
+	return fmt.Sprintf("tf=%s min_df=%d max_df=%g gram_weight=%g", o.TF, o.MinDF, o.MaxDF, o.GramWeight)
 }
 
 // Validate reports an option out of range.
@@ -79,6 +89,9 @@ func (o ModelOptions) Validate() error {
 	}
 	if o.MaxDF < 0 || o.MaxDF > 1 || math.IsNaN(o.MaxDF) {
 		return fmt.Errorf("max_df must be a share from 0 to 1, got %g", o.MaxDF)
+	}
+	if o.GramWeight < 0 || math.IsNaN(o.GramWeight) || math.IsInf(o.GramWeight, 0) {
+		return fmt.Errorf("gram_weight must be a weight of 0 or more, got %g", o.GramWeight)
 	}
 	return nil
 }
@@ -93,8 +106,9 @@ type Entry struct {
 type Vector []Entry
 
 // Model weights term counts into TF-IDF vectors with an idf table frozen at
-// fit time: idf(t) = ln((1+N)/(1+df(t))) + 1, w = tf * idf, then the vector
-// is divided by its L2 norm. A term the table lacks is weighted as if its df
+// fit time: idf(t) = ln((1+N)/(1+df(t))) + 1, w = tf * idf (times
+// GramWeight for a character n-gram term), then the vector is divided by
+// its L2 norm. A term the table lacks is weighted as if its df
 // were 1. A Model is immutable and safe for concurrent use; its Dictionary
 // may grow.
 type Model struct {
@@ -188,6 +202,16 @@ func (m *Model) TermIDF(id uint32) (idf float64, df uint32) {
 	return m.unseen, 0
 }
 
+// termTF returns the tf factor of a term with the given count: TF, times
+// GramWeight for a character n-gram term.
+func (m *Model) termTF(term string, count uint32) float64 {
+	tf := m.TF(count)
+	if strings.HasPrefix(term, GramMark) {
+		tf *= m.opts.GramWeight
+	}
+	return tf
+}
+
 // TF returns the term-frequency factor of a count.
 func (m *Model) TF(count uint32) float64 {
 	if m.opts.TF == TFSublinear && count > 0 {
@@ -208,7 +232,7 @@ func (m *Model) Weights64(c Counts) []float64 {
 		if ok {
 			idf, _ = m.TermIDF(id)
 		}
-		w[i] = m.TF(tc.Count) * idf
+		w[i] = m.termTF(tc.Term, tc.Count) * idf
 		norm += w[i] * w[i]
 	}
 	if norm > 0 {
@@ -252,7 +276,7 @@ func (m *Model) weigh(ids []uint32, c Counts, known []bool) Vector {
 		if known == nil || known[i] {
 			idf, _ = m.TermIDF(ids[i])
 		}
-		w[i] = m.TF(tc.Count) * idf
+		w[i] = m.termTF(tc.Term, tc.Count) * idf
 		norm += w[i] * w[i]
 	}
 	if norm == 0 {

@@ -141,8 +141,8 @@ func TestModelOptionsDefaults(t *testing.T) {
 		want ModelOptions
 		str  string
 	}{
-		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF}, "tf=sublinear min_df=1 max_df=1"},
-		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, "tf=raw min_df=2 max_df=0.5"},
+		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight}, "tf=sublinear min_df=1 max_df=1 gram_weight=0.5"},
+		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, "tf=raw min_df=2 max_df=0.5 gram_weight=1"},
 	}
 	for _, tt := range tests {
 		if got := tt.opts.WithDefaults(); got != tt.want {
@@ -163,6 +163,22 @@ func TestModelOptionsDefaults(t *testing.T) {
 				t.Errorf("zero options, doc %d %s: weight %g, want %g", i, c[j].Term, w, sub[i][c[j].Term])
 			}
 		}
+	}
+}
+
+// TestGramWeight checks that a character n-gram term weighs GramWeight
+// times a word term of the same count and df.
+func TestGramWeight(t *testing.T) {
+	docs := []Counts{{{"#verk", 1}, {"verk", 1}}, {{"#verk", 1}, {"verk", 1}}, {{"x", 1}}}
+	for _, gw := range []float64{0.5, 1, 2} {
+		m := Fit(docs, ModelOptions{GramWeight: gw})
+		w := m.Weights64(docs[0])
+		if got := w[0] / w[1]; math.Abs(got-gw) > 1e-12 {
+			t.Errorf("gram weight %g: gram/word = %g, want %g", gw, got, gw)
+		}
+	}
+	if err := (ModelOptions{GramWeight: -1}).Validate(); err == nil {
+		t.Error("a negative gram weight validated")
 	}
 }
 
