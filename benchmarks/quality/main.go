@@ -57,6 +57,7 @@ type config struct {
 	category bool
 	exact    bool // brute-force scorer instead of the engine
 	loo      bool // grid on every corpus, then leave one corpus out
+	proto    string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -84,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	knobs := fs.String("knobs", strings.Join(knobNames(), ","), "with -sweep: the knobs to vary")
 	fs.BoolVar(&c.category, "categories", false, "also print precision@5 of each category")
 	fs.BoolVar(&c.exact, "exact", false, "score with the brute-force scorer (the engine's vectors, no store) instead of the engine: the same P@5, faster for grids")
+	fs.StringVar(&c.proto, "proto", "", "compare a set of prototypes the engine cannot compute with its weighting, brute force: "+strings.Join(protoNames(), ", "))
 	fs.BoolVar(&c.loo, "loo", false, "run the grid (loo.go) on every corpus with the brute-force scorer, then for each corpus pick the setting best on the others and report it on the one left out")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -107,6 +109,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 		c.knobs = append(c.knobs, k)
 	}
+	if _, ok := protoSets[c.proto]; c.proto != "" && !ok {
+		return c, fmt.Errorf("unknown prototype set %q: the sets are %s", c.proto, strings.Join(protoNames(), ", "))
+	}
 	c.files = fs.Args()
 	if len(c.files) == 0 {
 		if c.files, err = sharedFiles(); err != nil {
@@ -120,6 +125,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if c.proto != "" {
+		return runProto(ctx, c, c.proto, stdout, stderr)
 	}
 	settings := []relevance.Settings{c.base}
 	if c.sweep {

@@ -12,121 +12,42 @@ import (
 	"github.com/readalike/readalike/vectorize"
 )
 
-// Tokens are an article's words as the analyzer keeps them, in order, by
-// field: each kept word's term, "" for a dropped one.
-type Tokens struct {
-	Title, Body []string
-	BodyWords   int
-}
-
-// Tokenize analyses every article of c with o (the title weight is
-// ignored), on every core.
-func Tokenize(ctx context.Context, c *Corpus, o vectorize.Options) ([]Tokens, error) {
-	o.StemCacheSize = 0
-	a := vectorize.NewAnalyzer(o)
-	out := make([]Tokens, len(c.Articles))
-	errs := make([]error, len(c.Articles))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(c.Articles) && ctx.Err() == nil; i += workers {
-				art := c.Articles[i]
-				ins, err := a.Inspect(vectorize.Document{Title: art.Title, Body: art.Body, Lang: art.Lang}, nil)
-				if err != nil {
-					errs[i] = fmt.Errorf("analyze %s: %w", art.ID, err)
-					continue
-				}
-				t := Tokens{BodyWords: ins.Words}
-				for _, tok := range ins.Tokens {
-					if tok.Field == "title" {
-						t.Title = append(t.Title, tok.Term)
-					} else {
-						t.Body = append(t.Body, tok.Term)
-					}
-				}
-				out[i] = t
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 // Proto is a weighting the brute-force scorer can compute and the engine
-// may not (yet): every field's zero value means the engine's way.
+// cannot (yet), on top of the engine's term counts: every field's zero
+// value means the engine's way, so the zero Proto gives the engine's
+// vectors.
 type Proto struct {
-	TitleWeight int // fixed title weight; 0 = 2
-	// TitleShort, when > 0, counts the title once for an article whose
-	// body has fewer than TitleShort words.
-	TitleShort int
-	Bigrams    float64 // count of each pair of adjacent kept terms, relative to a term's; 0 = none
-	TF         string  // "log" (default), "raw", "bm25"
-	K1, B      float64 // BM25's saturation and length normalisation (dl = distinct terms)
-	MinDF      int     // terms in fewer articles weigh nothing
-	// MinDFPer, when > 0, is min_df as a function of N: 1 + floor(N/MinDFPer).
-	MinDFPer int
-	Pivot    float64 // pivoted length normalisation slope; 0 = cosine
-	Smooth   int     // second order: blend in the mean of this many nearest neighbours
-	SmoothW  float64 // their weight; 0 = 1
-	Truncate int     // keep each blended vector's top terms; 0 keeps all
-	Prefix   int     // cut every term to its first Prefix runes; 0 keeps them whole
-	// Grams, when > 0, also counts every run of Grams runes inside a term
-	// longer than Grams, each GramW times.
-	Grams   int
-	GramW   float64
-	GramMin int // only terms of at least this many runes get grams
+	Pairs  float64 // count each pair of adjacent kept words of the body as a term, weighed this much; 0 = none
+	Prefix int     // cut every word term to its first Prefix runes; 0 keeps them whole
+	TF     string  // "" (the model's), "bm25"
+	K1, B  float64 // BM25's saturation and length normalisation (dl = distinct terms, its mean Σdf/N)
+	Pivot  float64 // pivoted length normalisation slope: scores are no longer cosines; 0 = cosine
+	// Smooth is the second-order blend: each vector plus SmoothW (0 = 1)
+	// times the mean of its Smooth nearest others, normalised, cut to its
+	// Truncate largest weights (0 keeps all) and normalised again.
+	Smooth   int
+	SmoothW  float64
+	Truncate int
 }
 
 func (p Proto) String() string {
 	var b strings.Builder
-	if p.TitleWeight != 0 {
-		fmt.Fprintf(&b, " title=%d", p.TitleWeight)
+	if p.Pairs != 0 {
+		fmt.Fprintf(&b, " pairs=%g", p.Pairs)
 	}
-	if p.TitleShort != 0 {
-		fmt.Fprintf(&b, " title1<%d", p.TitleShort)
+	if p.Prefix != 0 {
+		fmt.Fprintf(&b, " prefix=%d", p.Prefix)
 	}
-	if p.Bigrams != 0 {
-		fmt.Fprintf(&b, " pairs=%g", p.Bigrams)
-	}
-	if p.TF != "" {
-		fmt.Fprintf(&b, " tf=%s", p.TF)
-		if p.TF == "bm25" {
-			fmt.Fprintf(&b, "(k1=%g,b=%g)", p.K1, p.B)
-		}
-	}
-	if p.MinDF != 0 {
-		fmt.Fprintf(&b, " min_df=%d", p.MinDF)
-	}
-	if p.MinDFPer != 0 {
-		fmt.Fprintf(&b, " min_df=1+N/%d", p.MinDFPer)
+	if p.TF == "bm25" {
+		fmt.Fprintf(&b, " tf=bm25(k1=%g,b=%g)", p.K1, p.B)
 	}
 	if p.Pivot != 0 {
 		fmt.Fprintf(&b, " pivot=%g", p.Pivot)
 	}
 	if p.Smooth != 0 {
-		fmt.Fprintf(&b, " smooth=%d×%g", p.Smooth, p.SmoothW)
+		fmt.Fprintf(&b, " second-order=%d×%g", p.Smooth, max(p.SmoothW, 1))
 		if p.Truncate != 0 {
 			fmt.Fprintf(&b, " top=%d", p.Truncate)
-		}
-	}
-	if p.Prefix != 0 {
-		fmt.Fprintf(&b, " prefix=%d", p.Prefix)
-	}
-	if p.Grams != 0 {
-		fmt.Fprintf(&b, " grams=%d×%g", p.Grams, p.GramW)
-		if p.GramMin > 0 {
-			fmt.Fprintf(&b, "≥%d", p.GramMin)
 		}
 	}
 	if b.Len() == 0 {
@@ -135,55 +56,89 @@ func (p Proto) String() string {
 	return b.String()[1:]
 }
 
-// counts returns an article's term counts under p, by term.
-func (p Proto) counts(t Tokens) map[string]float64 {
-	m := map[string]float64{}
-	tw := float64(p.TitleWeight)
-	if tw == 0 {
-		tw = 2
+// ProtoSpace returns the space the brute-force scorer ranks c in under the
+// analyzer settings of s and the weighting p (the model options of s apply
+// where p leaves them): the vectors, or for second-order vectors kept
+// whole, their Gram matrix.
+func ProtoSpace(ctx context.Context, c *Corpus, s Settings, p Proto) (*Space, error) {
+	counts, err := Analyze(ctx, c, s.Analyzer())
+	if err != nil {
+		return nil, err
 	}
-	if p.TitleShort > 0 && t.BodyWords < p.TitleShort {
-		tw = 1
-	}
-	add := func(terms []string, w float64) {
-		prev := ""
-		for _, term := range terms {
-			if term == "" {
-				continue
-			}
-			if p.Prefix > 0 {
-				if r := []rune(term); len(r) > p.Prefix {
-					term = string(r[:p.Prefix])
+	terms := make([]map[string]float64, len(counts))
+	for i, cs := range counts {
+		m := make(map[string]float64, len(cs))
+		for _, tc := range cs {
+			t := tc.Term
+			if p.Prefix > 0 && !strings.HasPrefix(t, vectorize.GramMark) {
+				if r := []rune(t); len(r) > p.Prefix {
+					t = string(r[:p.Prefix])
 				}
 			}
-			if p.Grams > 0 {
-				if r := []rune(term); len(r) > p.Grams && len(r) >= p.GramMin {
-					for i := 0; i+p.Grams <= len(r); i++ {
-						m["#"+string(r[i:i+p.Grams])] += w * p.GramW
-					}
-				}
-			}
-			m[term] += w
-			if p.Bigrams > 0 && prev != "" {
-				m[prev+" "+term] += w * p.Bigrams
-			}
-			prev = term
+			m[t] += float64(tc.Count)
+		}
+		terms[i] = m
+	}
+	if p.Pairs > 0 {
+		if err := addPairs(ctx, c, s, p.Pairs, terms); err != nil {
+			return nil, err
 		}
 	}
-	add(t.Title, tw)
-	add(t.Body, 1)
-	return m
+	vs := p.vectors(terms, s.Options().Model.WithDefaults())
+	sp := NewSpace(c, vs)
+	if p.Smooth == 0 {
+		return sp, nil
+	}
+	nbrs := make([][]Neighbor, len(vs))
+	if err := sp.Nearest(ctx, p.Smooth, 2, func(d int, ns []Neighbor) { nbrs[d] = ns }); err != nil {
+		return nil, err
+	}
+	w := p.SmoothW
+	if w == 0 {
+		w = 1
+	}
+	if p.Truncate > 0 {
+		return NewSpace(c, blend(vs, nbrs, w, p.Truncate)), nil
+	}
+	sp.Gram = NewGram(ctx, vs).Blend(nbrs, w)
+	return sp, nil
 }
 
-// Vectors weighs the tokenised corpus under p: TF-IDF with the engine's
-// smoothed idf, L2-normalised (or pivoted), then second-order blending.
-func (p Proto) Vectors(ctx context.Context, toks []Tokens, dedup float64) ([]vectorize.Vector, error) {
-	n := len(toks)
-	counts := make([]map[string]float64, n)
+// addPairs adds to terms every pair of adjacent kept words of each
+// article's body, "a b", counted weight times.
+func addPairs(ctx context.Context, c *Corpus, s Settings, weight float64, terms []map[string]float64) error {
+	o := s.Analyzer()
+	o.Grams = -1
+	a := vectorize.NewAnalyzer(o)
+	for i, art := range c.Articles {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ins, err := a.Inspect(vectorize.Document{Body: art.Body, Lang: art.Lang}, nil)
+		if err != nil {
+			return err
+		}
+		prev := ""
+		for _, tok := range ins.Tokens {
+			if tok.Term == "" {
+				continue
+			}
+			if prev != "" {
+				terms[i][prev+" "+tok.Term] += weight
+			}
+			prev = tok.Term
+		}
+	}
+	return nil
+}
+
+// vectors weighs term counts as the model does (tf, smoothed idf, the gram
+// weight), or with BM25's tf, then normalises them, by L2 or pivoted.
+func (p Proto) vectors(counts []map[string]float64, o vectorize.ModelOptions) []vectorize.Vector {
+	n := len(counts)
 	df := map[string]int{}
-	for i, t := range toks {
-		counts[i] = p.counts(t)
-		for term := range counts[i] {
+	for _, c := range counts {
+		for term := range c {
 			df[term]++
 		}
 	}
@@ -195,10 +150,6 @@ func (p Proto) Vectors(ctx context.Context, toks []Tokens, dedup float64) ([]vec
 	ids := make(map[string]uint32, len(terms))
 	for i, t := range terms {
 		ids[t] = uint32(i)
-	}
-	minDF := max(p.MinDF, 1)
-	if p.MinDFPer > 0 {
-		minDF = 1 + n/p.MinDFPer
 	}
 	var avgdl float64
 	for _, c := range df {
@@ -213,21 +164,22 @@ func (p Proto) Vectors(ctx context.Context, toks []Tokens, dedup float64) ([]vec
 		var norm float64
 		dl := float64(len(c))
 		for term, cnt := range c {
-			if df[term] < minDF {
-				norm += 0 // a pruned term weighs nothing
+			if df[term] < o.MinDF {
 				continue
 			}
-			idf := vectorize.IDF(n, df[term])
 			var tf float64
-			switch p.TF {
-			case "raw":
-				tf = cnt
-			case "bm25":
+			switch {
+			case p.TF == "bm25":
 				tf = cnt * (p.K1 + 1) / (cnt + p.K1*(1-p.B+p.B*dl/avgdl))
+			case o.TF == vectorize.TFRaw:
+				tf = cnt
 			default:
 				tf = 1 + math.Log(cnt)
 			}
-			x := tf * idf
+			if strings.HasPrefix(term, vectorize.GramMark) {
+				tf *= o.GramWeight
+			}
+			x := tf * vectorize.IDF(n, df[term])
 			v = append(v, vectorize.Entry{ID: ids[term]})
 			w = append(w, x)
 			norm += x * x
@@ -253,51 +205,12 @@ func (p Proto) Vectors(ctx context.Context, toks []Tokens, dedup float64) ([]vec
 			}
 		}
 	}
-	if p.Smooth > 0 && p.Truncate > 0 {
-		return p.blend(ctx, vs)
-	}
-	return vs, nil
+	return vs
 }
 
-// Space returns the space the brute-force scorer ranks c in under p: the
-// vectors, or for second-order vectors kept whole, their Gram matrix.
-func (p Proto) Space(ctx context.Context, c *Corpus, toks []Tokens, dedup float64) (*Space, error) {
-	vs, err := p.Vectors(ctx, toks, dedup)
-	if err != nil {
-		return nil, err
-	}
-	sp := NewSpace(c, vs)
-	if p.Smooth == 0 || p.Truncate > 0 {
-		return sp, nil
-	}
-	nbrs := make([][]Neighbor, len(vs))
-	if err := sp.Nearest(ctx, p.Smooth, 2, func(d int, ns []Neighbor) { nbrs[d] = ns }); err != nil {
-		return nil, err
-	}
-	w := p.SmoothW
-	if w == 0 {
-		w = 1
-	}
-	sp.Gram = NewGram(ctx, vs).Blend(nbrs, w)
-	return sp, nil
-}
-
-// blend returns each vector plus SmoothW times the mean of its Smooth
-// nearest others (near-duplicates kept), L2-normalised, truncated to its
-// Truncate largest weights and normalised again.
-func (p Proto) blend(ctx context.Context, vs []vectorize.Vector) ([]vectorize.Vector, error) {
-	sp := &Space{Vectors: vs, rank: make([]int32, len(vs))}
-	for i := range sp.rank {
-		sp.rank[i] = int32(i)
-	}
-	nbrs := make([][]Neighbor, len(vs))
-	if err := sp.Nearest(ctx, p.Smooth, 2, func(d int, ns []Neighbor) { nbrs[d] = ns }); err != nil {
-		return nil, err
-	}
-	w := p.SmoothW
-	if w == 0 {
-		w = 1
-	}
+// blend returns each vector plus w times the mean of its neighbours' in
+// nbrs, L2-normalised, cut to its top largest weights and normalised again.
+func blend(vs []vectorize.Vector, nbrs [][]Neighbor, w float64, top int) []vectorize.Vector {
 	out := make([]vectorize.Vector, len(vs))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
@@ -319,12 +232,12 @@ func (p Proto) blend(ctx context.Context, vs []vectorize.Vector) ([]vectorize.Ve
 						}
 					}
 				}
-				out[d] = normalized(m, p.Truncate)
+				out[d] = normalized(m, top)
 			}
 		}()
 	}
 	wg.Wait()
-	return out, nil
+	return out
 }
 
 // normalized returns the vector of weights m, cut to its top largest
