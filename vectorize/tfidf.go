@@ -15,6 +15,10 @@ const (
 	TFDefault   TF = iota // DefaultTF
 	TFRaw                 // the count itself
 	TFSublinear           // 1 + ln(count)
+	// TFBM25 is BM25's saturation without length normalisation:
+	// count·(k1+1)/(count+k1), k1 = ModelOptions.K1. 1 for a count of 1,
+	// like the others, and never above k1+1.
+	TFBM25
 )
 
 func (t TF) String() string {
@@ -25,6 +29,8 @@ func (t TF) String() string {
 		return "raw"
 	case TFSublinear:
 		return "sublinear"
+	case TFBM25:
+		return "bm25"
 	}
 	return fmt.Sprintf("TF(%d)", int(t))
 }
@@ -42,6 +48,8 @@ const (
 	// DefaultGramWeight: a character n-gram term (Options.Grams) weighs
 	// this share of what a word term with the same tf and idf weighs.
 	DefaultGramWeight = 0.5
+	// DefaultK1 is BM25's k1 for TFBM25 (Robertson's usual 1.2).
+	DefaultK1 = 1.2
 )
 
 // ModelOptions configure how term counts are weighted. The zero value gives
@@ -53,6 +61,7 @@ type ModelOptions struct {
 	// GramWeight multiplies the tf-idf of a character n-gram term (one
 	// starting with GramMark); 0 = DefaultGramWeight.
 	GramWeight float64
+	K1         float64 // TFBM25's saturation; 0 = DefaultK1
 }
 
 // WithDefaults returns o with every zero field set to its default.
@@ -69,6 +78,9 @@ func (o ModelOptions) WithDefaults() ModelOptions {
 	if o.GramWeight == 0 {
 		o.GramWeight = DefaultGramWeight
 	}
+	if o.K1 == 0 {
+		o.K1 = DefaultK1
+	}
 	return o
 }
 
@@ -76,13 +88,20 @@ func (o ModelOptions) WithDefaults() ModelOptions {
 // settings a model used.
 func (o ModelOptions) String() string {
 	o = o.WithDefaults()
-	return fmt.Sprintf("tf=%s min_df=%d max_df=%g gram_weight=%g", o.TF, o.MinDF, o.MaxDF, o.GramWeight)
+	tf := o.TF.String()
+	if o.TF == TFBM25 {
+		tf += fmt.Sprintf("(k1=%g)", o.K1)
+	}
+	return fmt.Sprintf("tf=%s min_df=%d max_df=%g gram_weight=%g", tf, o.MinDF, o.MaxDF, o.GramWeight)
 }
 
 // Validate reports an option out of range.
 func (o ModelOptions) Validate() error {
-	if o.TF < TFDefault || o.TF > TFSublinear {
-		return fmt.Errorf("tf must be raw or sublinear, got %v", o.TF)
+	if o.TF < TFDefault || o.TF > TFBM25 {
+		return fmt.Errorf("tf must be raw, sublinear or bm25, got %v", o.TF)
+	}
+	if o.K1 < 0 || math.IsNaN(o.K1) || math.IsInf(o.K1, 0) {
+		return fmt.Errorf("k1 must be 0 or more, got %g", o.K1)
 	}
 	if o.MinDF < 0 {
 		return fmt.Errorf("min_df must be at least 0, got %d", o.MinDF)
@@ -214,10 +233,16 @@ func (m *Model) termTF(term string, count uint32) float64 {
 
 // TF returns the term-frequency factor of a count.
 func (m *Model) TF(count uint32) float64 {
-	if m.opts.TF == TFSublinear && count > 0 {
-		return 1 + math.Log(float64(count))
+	c := float64(count)
+	switch {
+	case count == 0:
+		return 0
+	case m.opts.TF == TFSublinear:
+		return 1 + math.Log(c)
+	case m.opts.TF == TFBM25:
+		return c * (m.opts.K1 + 1) / (c + m.opts.K1)
 	}
-	return float64(count)
+	return c
 }
 
 // Weights64 returns the L2-normalised weights of c in float64, in the order

@@ -141,8 +141,9 @@ func TestModelOptionsDefaults(t *testing.T) {
 		want ModelOptions
 		str  string
 	}{
-		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight}, "tf=sublinear min_df=1 max_df=1 gram_weight=0.5"},
-		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, "tf=raw min_df=2 max_df=0.5 gram_weight=1"},
+		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight, K1: DefaultK1}, "tf=sublinear min_df=1 max_df=1 gram_weight=0.5"},
+		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1, K1: DefaultK1}, "tf=raw min_df=2 max_df=0.5 gram_weight=1"},
+		{ModelOptions{TF: TFBM25, K1: 2}, ModelOptions{TF: TFBM25, MinDF: 1, MaxDF: 1, GramWeight: DefaultGramWeight, K1: 2}, "tf=bm25(k1=2) min_df=1 max_df=1 gram_weight=0.5"},
 	}
 	for _, tt := range tests {
 		if got := tt.opts.WithDefaults(); got != tt.want {
@@ -162,6 +163,18 @@ func TestModelOptionsDefaults(t *testing.T) {
 			if d := math.Abs(w - sub[i][c[j].Term]); d > 1e-12 {
 				t.Errorf("zero options, doc %d %s: weight %g, want %g", i, c[j].Term, w, sub[i][c[j].Term])
 			}
+		}
+	}
+}
+
+func TestTFBM25(t *testing.T) {
+	m := Fit(nil, ModelOptions{TF: TFBM25})
+	for _, tt := range []struct {
+		count uint32
+		want  float64
+	}{{0, 0}, {1, 1}, {2, 2 * 2.2 / 3.2}, {1000, 1000 * 2.2 / 1001.2}} {
+		if got := m.TF(tt.count); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("TF(%d) = %g, want %g", tt.count, got, tt.want)
 		}
 	}
 }

@@ -73,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.base.ShortBody, "short-body", d.ShortBody, "a body of fewer words counts its title once (0: never)")
 	fs.IntVar(&c.base.Grams, "grams", d.Grams, "character n-grams: 0 each language's default, -1 none, n for every language")
 	fs.Float64Var(&c.base.GramWeight, "gram-weight", d.GramWeight, "an n-gram term's share of a word term's weight")
-	tf := fs.String("tf", d.TF.String(), "term frequency: raw or sublinear (1 + ln tf)")
+	tf := fs.String("tf", d.TF.String(), "term frequency: raw, sublinear (1 + ln tf) or bm25 (tf·2.2/(tf+1.2))")
 	fs.StringVar(&c.base.Stop, "stop", d.Stop, "stop words removed: none, snowball or extended")
 	fs.BoolVar(&c.base.Stemming, "stem", d.Stemming, "Snowball stemming")
 	fs.IntVar(&c.base.MinLength, "min-length", d.MinLength, "terms shorter than this many runes are dropped (1 keeps all)")

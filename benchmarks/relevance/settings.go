@@ -15,7 +15,7 @@ type Settings struct {
 	ShortBody   int          `json:"short_body"`   // a body of fewer words counts its title once; 0 = never
 	Grams       int          `json:"grams"`        // character n-grams; 0 = each language's default, -1 = none
 	GramWeight  float64      `json:"gram_weight"`  // an n-gram term's share of a word's weight
-	TF          vectorize.TF `json:"-"`            // TFRaw or TFSublinear
+	TF          vectorize.TF `json:"-"`            // TFRaw, TFSublinear or TFBM25
 	Stop        string       `json:"stop"`         // "none", "snowball" or "extended"
 	Stemming    bool         `json:"stemming"`
 	MinLength   int          `json:"min_length"` // runes; 1 keeps all
@@ -67,8 +67,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("grams must be -1 (none), 0 (the language's) or a size, got %d", s.Grams)
 	case !(s.GramWeight > 0):
 		return fmt.Errorf("gram weight must be above 0, got %g", s.GramWeight)
-	case s.TF != vectorize.TFRaw && s.TF != vectorize.TFSublinear:
-		return fmt.Errorf("tf must be raw or sublinear, got %v", s.TF)
+	case s.TF != vectorize.TFRaw && s.TF != vectorize.TFSublinear && s.TF != vectorize.TFBM25:
+		return fmt.Errorf("tf must be raw, sublinear or bm25, got %v", s.TF)
 	case !known && s.Stop != "none":
 		return fmt.Errorf("stop must be none, snowball or extended, got %q", s.Stop)
 	case s.MinLength < 1:
@@ -146,15 +146,17 @@ func ParseDedup(s string) (float64, error) {
 	return d, nil
 }
 
-// ParseTF parses "raw" or "sublinear".
+// ParseTF parses "raw", "sublinear" or "bm25".
 func ParseTF(s string) (vectorize.TF, error) {
 	switch s {
 	case "raw":
 		return vectorize.TFRaw, nil
 	case "sublinear":
 		return vectorize.TFSublinear, nil
+	case "bm25":
+		return vectorize.TFBM25, nil
 	}
-	return 0, fmt.Errorf("tf must be raw or sublinear, got %q", s)
+	return 0, fmt.Errorf("tf must be raw, sublinear or bm25 (k1 = 1.2), got %q", s)
 }
 
 // gramsString formats Settings.Grams.
