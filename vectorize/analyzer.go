@@ -3,8 +3,9 @@
 // visible text), drops repeated paragraphs, splits words at Unicode word
 // boundaries, removes stop words and Snowball-stems what is left in the
 // article's language, giving term counts; in Hungarian, Norwegian, Russian
-// and Swedish each long term also gives its character 4-grams. A Model turns term counts into
-// L2-normalised TF-IDF vectors over ids from its Dictionary.
+// and Swedish each term also gives its character 3-grams. A Model turns
+// term counts into L2-normalised TF-IDF vectors over ids from its
+// Dictionary.
 package vectorize
 
 import (
@@ -29,10 +30,11 @@ const (
 const GramMark = "#"
 
 // DefaultGrams is the n-gram size each language gets when Options.Grams is
-// 0: 4 for the compounding and agglutinative languages (Hungarian,
-// Norwegian, Swedish, Russian), where a 4-gram matches the parts of a
-// compound ("diagnoseverktøy" and "verktøy") that stemming leaves apart;
-// none for the others. See README.md, Relevance.
+// 0: 3 for the compounding and agglutinative languages (Hungarian,
+// Norwegian, Russian, Swedish), where the grams match the parts of a
+// compound ("diagnoseverktøy" and "verktøy") and the forms that stemming
+// leaves apart; none for the others, where they cost long English texts
+// relevance. See README.md, Relevance.
 func DefaultGrams(lang string) int {
 	code, err := CanonicalLang(lang)
 	if err != nil {

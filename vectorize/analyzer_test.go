@@ -106,14 +106,16 @@ func TestAnalyzeGrams(t *testing.T) {
 		doc  Document
 		want Counts
 	}{
-		// Norwegian gets 4-grams by default: the compound's parts match.
+		// Norwegian gets 3-grams by default: the compound's parts match.
 		{"norwegian default", Options{}, Document{Body: "verktøy", Lang: "nb"},
-			Counts{{"#erkt", 1}, {"#rktø", 1}, {"#verk", 1}, {"#ktøy", 1}, {"verktøy", 1}}},
+			Counts{{"#erk", 1}, {"#ktø", 1}, {"#rkt", 1}, {"#tøy", 1}, {"#ver", 1}, {"verktøy", 1}}},
 		{"english default none", Options{}, Document{Body: "missiles"}, Counts{{"missil", 1}}},
 		{"english asked", Options{Grams: 5, TitleWeight: 2, ShortBody: -1}, Document{Title: "Missiles", Body: "test"},
 			Counts{{"#issil", 2}, {"#missi", 2}, {"missil", 2}, {"test", 1}}},
 		{"none", Options{Grams: -1}, Document{Body: "verktøy", Lang: "nb"}, Counts{{"verktøy", 1}}},
 		{"short term", Options{Grams: 4}, Document{Body: "test"}, Counts{{"test", 1}}},
+		{"four-grams", Options{Grams: 4}, Document{Body: "verktøy", Lang: "sv"},
+			Counts{{"#erkt", 1}, {"#rktø", 1}, {"#verk", 1}, {"#ktøy", 1}, {"verktøy", 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

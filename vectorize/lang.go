@@ -38,10 +38,10 @@ var languages = []language{
 	{"en", english.Stem, english.IsStopWord, isEnglishExtraStopWord, nil, 0},
 	{"es", spanish.Stem, spanish.IsStopWord, nil, nil, 0},
 	{"fr", french.Stem, isFrenchStopWord, nil, elideFrench, 0},
-	{"hu", hungarian.Stem, hungarian.IsStopWord, nil, nil, 4},
-	{"no", norwegian.Stem, isNorwegianStopWord, nil, nil, 4},
-	{"ru", russian.Stem, russian.IsStopWord, nil, nil, 4},
-	{"sv", swedish.Stem, swedish.IsStopWord, nil, nil, 4},
+	{"hu", hungarian.Stem, hungarian.IsStopWord, nil, nil, 3},
+	{"no", norwegian.Stem, isNorwegianStopWord, nil, nil, 3},
+	{"ru", russian.Stem, russian.IsStopWord, nil, nil, 3},
+	{"sv", swedish.Stem, swedish.IsStopWord, nil, nil, 3},
 }
 
 // isStop reports whether w is a stop word of the language under list.

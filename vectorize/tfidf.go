@@ -47,7 +47,7 @@ const (
 	DefaultMaxDF = 1 // keep every term
 	// DefaultGramWeight: a character n-gram term (Options.Grams) weighs
 	// this share of what a word term with the same tf and idf weighs.
-	DefaultGramWeight = 0.5
+	DefaultGramWeight = 0.7
 	// DefaultK1 is BM25's k1 for TFBM25 (Robertson's usual 1.2).
 	DefaultK1 = 1.2
 )

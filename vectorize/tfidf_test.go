@@ -141,9 +141,9 @@ func TestModelOptionsDefaults(t *testing.T) {
 		want ModelOptions
 		str  string
 	}{
-		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight, K1: DefaultK1}, "tf=sublinear min_df=1 max_df=1 gram_weight=0.5"},
+		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight, K1: DefaultK1}, "tf=sublinear min_df=1 max_df=1 gram_weight=0.7"},
 		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1, K1: DefaultK1}, "tf=raw min_df=2 max_df=0.5 gram_weight=1"},
-		{ModelOptions{TF: TFBM25, K1: 2}, ModelOptions{TF: TFBM25, MinDF: 1, MaxDF: 1, GramWeight: DefaultGramWeight, K1: 2}, "tf=bm25(k1=2) min_df=1 max_df=1 gram_weight=0.5"},
+		{ModelOptions{TF: TFBM25, K1: 2}, ModelOptions{TF: TFBM25, MinDF: 1, MaxDF: 1, GramWeight: DefaultGramWeight, K1: 2}, "tf=bm25(k1=2) min_df=1 max_df=1 gram_weight=0.7"},
 	}
 	for _, tt := range tests {
 		if got := tt.opts.WithDefaults(); got != tt.want {

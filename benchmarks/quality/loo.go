@@ -106,7 +106,7 @@ func looGrid(base relevance.Settings) []relevance.Settings {
 					continue // the title counts once either way
 				}
 				for _, grams := range []int{0, -1} {
-					for _, gw := range []float64{0.5, 0.7} {
+					for _, gw := range []float64{0.5, 0.7, 1} {
 						if grams < 0 && gw != base.GramWeight {
 							continue // no grams to weigh
 						}
