@@ -37,6 +37,8 @@ func protoNames() []string {
 func runProto(ctx context.Context, c config, set string, stdout, stderr io.Writer) error {
 	protos := protoSets[set]
 	p5 := make([][]float64, len(protos))
+	nnz := make([][]float64, len(protos))
+	work := make([][]float64, len(protos))
 	var names []string
 	for _, f := range c.files {
 		corpus, err := relevance.Load(f)
@@ -55,6 +57,8 @@ func runProto(ctx context.Context, c config, set string, stdout, stderr io.Write
 			}
 			fmt.Fprintf(stderr, "%-26s P@5 %.4f  %v\n", corpus.Name, m.P5, p)
 			p5[i] = append(p5[i], m.P5)
+			nnz[i] = append(nnz[i], sp.NNZ)
+			work[i] = append(work[i], sp.Work)
 		}
 	}
 	fmt.Fprintf(stdout, "prototypes %q on %v\n", set, c.base)
@@ -68,6 +72,20 @@ func runProto(ctx context.Context, c config, set string, stdout, stderr io.Write
 			sum += x
 		}
 		fmt.Fprintf(tw, "%v\t%s\t%.4f\t\n", p, strings.Join(cells, "\t"), sum/float64(len(cells)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// What each costs the engine, against its own weighting (the first row).
+	fmt.Fprintf(stdout, "\nterms a vector (× the engine's); exhaustive postings read, Σ df² (× the engine's)\n")
+	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "weighting\t%s\t\n", strings.Join(shortNames(names), "\t"))
+	for i, p := range protos {
+		cells := make([]string, len(nnz[i]))
+		for j := range nnz[i] {
+			cells[j] = fmt.Sprintf("%.0f (×%.1f); %.2g (×%.0f)", nnz[i][j], nnz[i][j]/nnz[0][j], work[i][j], work[i][j]/work[0][j])
+		}
+		fmt.Fprintf(tw, "%v\t%s\t\n", p, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
 }

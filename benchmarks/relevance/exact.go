@@ -23,6 +23,10 @@ type Space struct {
 	// Gram, when not nil, holds every pair's score instead of Vectors.
 	Gram *Gram
 	rank []int32 // rank of each article's id in id order, for ties
+	// NNZ is the mean number of terms a vector has; Work is Σ df², the
+	// postings an exhaustive scoring of every article against all reads:
+	// what the engine's speed and memory depend on.
+	NNZ, Work float64
 }
 
 // NewSpace returns the space of c's articles with vectors vs, in the order of
@@ -37,7 +41,19 @@ func NewSpace(c *Corpus, vs []vectorize.Vector) *Space {
 	for r, i := range order {
 		rank[i] = int32(r)
 	}
-	return &Space{Corpus: c, Vectors: vs, rank: rank}
+	sp := &Space{Corpus: c, Vectors: vs, rank: rank}
+	df := map[uint32]float64{}
+	for _, v := range vs {
+		sp.NNZ += float64(len(v))
+		for _, e := range v {
+			df[e.ID]++
+		}
+	}
+	sp.NNZ /= float64(max(len(vs), 1))
+	for _, x := range df {
+		sp.Work += x * x
+	}
+	return sp
 }
 
 // Neighbor is one scored article of a brute-force list, by position in the

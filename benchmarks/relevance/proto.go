@@ -101,6 +101,30 @@ func ProtoSpace(ctx context.Context, c *Corpus, s Settings, p Proto) (*Space, er
 		return NewSpace(c, blend(vs, nbrs, w, p.Truncate)), nil
 	}
 	sp.Gram = NewGram(ctx, vs).Blend(nbrs, w)
+	// The blend's terms are the union of the article's and its
+	// neighbours' terms.
+	sp.NNZ, sp.Work = 0, 0
+	df := map[uint32]float64{}
+	seen := map[uint32]bool{}
+	for d, v := range vs {
+		clear(seen)
+		for _, e := range v {
+			seen[e.ID] = true
+		}
+		for _, nb := range nbrs[d] {
+			for _, e := range vs[nb.Doc] {
+				seen[e.ID] = true
+			}
+		}
+		sp.NNZ += float64(len(seen))
+		for id := range seen {
+			df[id]++
+		}
+	}
+	sp.NNZ /= float64(len(vs))
+	for _, x := range df {
+		sp.Work += x * x
+	}
 	return sp, nil
 }
 
