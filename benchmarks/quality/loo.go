@@ -99,7 +99,7 @@ func newLOOTable(settings []relevance.Settings, rs []relevance.Result) *looTable
 // and is left to -sweep.)
 func looGrid(base relevance.Settings) []relevance.Settings {
 	out := []relevance.Settings{base}
-	for _, tf := range []vectorize.TF{vectorize.TFSublinear, vectorize.TFBM25} {
+	for _, tf := range []vectorize.TF{vectorize.TFBM25, vectorize.TFSublinear} {
 		for _, title := range []int{1, 2, 3, 4} {
 			for _, short := range []int{0, 60} {
 				if title == 1 && short > 0 {

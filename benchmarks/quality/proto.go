@@ -15,7 +15,7 @@ import (
 // each on the analyzer settings of the flags: what the engine cannot do
 // (yet), scored by the brute-force scorer.
 var protoSets = map[string][]relevance.Proto{
-	"tf": {{}, {TF: "bm25", K1: 1.2, B: 0}, {TF: "bm25", K1: 1.2, B: 0.3}, {TF: "bm25", K1: 1.2, B: 0.75}, {TF: "bm25", K1: 2, B: 0.5}},
+	"tf": {{}, {TF: "log"}, {TF: "bm25", K1: 1.2, B: 0}, {TF: "bm25", K1: 1.6, B: 0.3}, {TF: "bm25", K1: 1.6, B: 0.75}, {TF: "bm25", K1: 2, B: 0}},
 	// Pivoted normalisation's scores are not cosines: run it with -dedup off.
 	"pivot":        {{}, {Pivot: 0.9}, {Pivot: 0.75}, {Pivot: 0.5}},
 	"pairs":        {{}, {Pairs: 1}, {Pairs: 0.5}},

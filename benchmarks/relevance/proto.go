@@ -19,7 +19,7 @@ import (
 type Proto struct {
 	Pairs  float64 // count each pair of adjacent kept words of the body as a term, weighed this much; 0 = none
 	Prefix int     // cut every word term to its first Prefix runes; 0 keeps them whole
-	TF     string  // "" (the model's), "bm25"
+	TF     string  // "" (the model's), "log" (1 + ln tf), "bm25"
 	K1, B  float64 // BM25's saturation and length normalisation (dl = distinct terms, its mean Σdf/N)
 	Pivot  float64 // pivoted length normalisation slope: scores are no longer cosines; 0 = cosine
 	// Smooth is the second-order blend: each vector plus SmoothW (0 = 1)
@@ -38,8 +38,11 @@ func (p Proto) String() string {
 	if p.Prefix != 0 {
 		fmt.Fprintf(&b, " prefix=%d", p.Prefix)
 	}
-	if p.TF == "bm25" {
+	switch p.TF {
+	case "bm25":
 		fmt.Fprintf(&b, " tf=bm25(k1=%g,b=%g)", p.K1, p.B)
+	case "log":
+		b.WriteString(" tf=1+ln")
 	}
 	if p.Pivot != 0 {
 		fmt.Fprintf(&b, " pivot=%g", p.Pivot)
@@ -195,10 +198,12 @@ func (p Proto) vectors(counts []map[string]float64, o vectorize.ModelOptions) []
 			switch {
 			case p.TF == "bm25":
 				tf = cnt * (p.K1 + 1) / (cnt + p.K1*(1-p.B+p.B*dl/avgdl))
-			case o.TF == vectorize.TFRaw:
-				tf = cnt
-			default:
+			case p.TF == "log" || (p.TF == "" && o.TF == vectorize.TFSublinear):
 				tf = 1 + math.Log(cnt)
+			case p.TF == "" && o.TF == vectorize.TFBM25:
+				tf = cnt * (o.K1 + 1) / (cnt + o.K1)
+			default:
+				tf = cnt
 			}
 			if strings.HasPrefix(term, vectorize.GramMark) {
 				tf *= o.GramWeight

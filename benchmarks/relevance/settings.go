@@ -16,6 +16,7 @@ type Settings struct {
 	Grams       int          `json:"grams"`        // character n-grams; 0 = each language's default, -1 = none
 	GramWeight  float64      `json:"gram_weight"`  // an n-gram term's share of a word's weight
 	TF          vectorize.TF `json:"-"`            // TFRaw, TFSublinear or TFBM25
+	K1          float64      `json:"k1"`           // TFBM25's saturation
 	Stop        string       `json:"stop"`         // "none", "snowball" or "extended"
 	Stemming    bool         `json:"stemming"`
 	MinLength   int          `json:"min_length"` // runes; 1 keeps all
@@ -41,6 +42,7 @@ func Defaults() Settings {
 		ShortBody:   max(ao.ShortBody, 0),
 		Grams:       ao.Grams,
 		GramWeight:  mo.GramWeight,
+		K1:          mo.K1,
 		TF:          mo.TF,
 		Stop:        ao.StopList.String(),
 		Stemming:    !ao.NoStemming,
@@ -65,6 +67,8 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("short body must be 0 (off) or a number of words, got %d", s.ShortBody)
 	case s.Grams < -1:
 		return fmt.Errorf("grams must be -1 (none), 0 (the language's) or a size, got %d", s.Grams)
+	case !(s.K1 > 0):
+		return fmt.Errorf("k1 must be above 0, got %g", s.K1)
 	case !(s.GramWeight > 0):
 		return fmt.Errorf("gram weight must be above 0, got %g", s.GramWeight)
 	case s.TF != vectorize.TFRaw && s.TF != vectorize.TFSublinear && s.TF != vectorize.TFBM25:
@@ -107,7 +111,7 @@ func (s Settings) Analyzer() vectorize.Options {
 func (s Settings) Options() recommend.Options {
 	return recommend.Options{
 		Analyzer:   s.Analyzer(),
-		Model:      vectorize.ModelOptions{TF: s.TF, MinDF: s.MinDF, MaxDF: s.MaxDF, GramWeight: s.GramWeight},
+		Model:      vectorize.ModelOptions{TF: s.TF, MinDF: s.MinDF, MaxDF: s.MaxDF, GramWeight: s.GramWeight, K1: s.K1},
 		Dedup:      s.Dedup,
 		RefitShare: -1,
 	}
@@ -121,8 +125,12 @@ func (s Settings) analyzerKey() string {
 
 // String is the settings in the form of the quality table.
 func (s Settings) String() string {
+	tf := s.TF.String()
+	if s.TF == vectorize.TFBM25 {
+		tf += fmt.Sprintf("(k1=%g)", s.K1)
+	}
 	return fmt.Sprintf("title=%d short_body=%d grams=%s gram_w=%g tf=%s stop=%s stem=%s minlen=%d min_df=%d max_df=%g dedup=%s",
-		s.TitleWeight, s.ShortBody, gramsString(s.Grams), s.GramWeight, s.TF, s.Stop, onOff(s.Stemming), s.MinLength, s.MinDF, s.MaxDF, DedupString(s.Dedup))
+		s.TitleWeight, s.ShortBody, gramsString(s.Grams), s.GramWeight, tf, s.Stop, onOff(s.Stemming), s.MinLength, s.MinDF, s.MaxDF, DedupString(s.Dedup))
 }
 
 // DedupString formats a dedup threshold, "off" for one that keeps
