@@ -19,6 +19,7 @@ var protoSets = map[string][]relevance.Proto{
 	// Pivoted normalisation's scores are not cosines: run it with -dedup off.
 	"pivot":        {{}, {Pivot: 0.9}, {Pivot: 0.75}, {Pivot: 0.5}},
 	"pairs":        {{}, {Pairs: 1}, {Pairs: 0.5}},
+	"mindf":        {{}, {MinDFPer: 500}, {MinDFPer: 1000}, {MinDFPer: 2000}, {MinDFPer: 4000}},
 	"prefix":       {{}, {Prefix: 5}, {Prefix: 6}, {Prefix: 7}},
 	"second-order": {{}, {Smooth: 10}, {Smooth: 20}, {Smooth: 40, SmoothW: 2}, {Smooth: 20, Truncate: 400}, {Smooth: 20, Truncate: 200}, {Smooth: 20, Truncate: 100}},
 }

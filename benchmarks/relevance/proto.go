@@ -22,6 +22,9 @@ type Proto struct {
 	TF     string  // "" (the model's), "log" (1 + ln tf), "bm25"
 	K1, B  float64 // BM25's saturation and length normalisation (dl = distinct terms, its mean Σdf/N)
 	Pivot  float64 // pivoted length normalisation slope: scores are no longer cosines; 0 = cosine
+	// MinDFPer, when > 0, prunes terms in fewer than 1 + ⌊N/MinDFPer⌋
+	// articles: min_df relative to the collection, fixed at refit.
+	MinDFPer int
 	// Smooth is the second-order blend: each vector plus SmoothW (0 = 1)
 	// times the mean of its Smooth nearest others, normalised, cut to its
 	// Truncate largest weights (0 keeps all) and normalised again.
@@ -46,6 +49,9 @@ func (p Proto) String() string {
 	}
 	if p.Pivot != 0 {
 		fmt.Fprintf(&b, " pivot=%g", p.Pivot)
+	}
+	if p.MinDFPer != 0 {
+		fmt.Fprintf(&b, " min_df=1+N/%d", p.MinDFPer)
 	}
 	if p.Smooth != 0 {
 		fmt.Fprintf(&b, " second-order=%d×%g", p.Smooth, max(p.SmoothW, 1))
@@ -178,6 +184,10 @@ func (p Proto) vectors(counts []map[string]float64, o vectorize.ModelOptions) []
 	for i, t := range terms {
 		ids[t] = uint32(i)
 	}
+	minDF := o.MinDF
+	if p.MinDFPer > 0 {
+		minDF = max(minDF, 1+n/p.MinDFPer)
+	}
 	var avgdl float64
 	for _, c := range df {
 		avgdl += float64(c)
@@ -191,7 +201,7 @@ func (p Proto) vectors(counts []map[string]float64, o vectorize.ModelOptions) []
 		var norm float64
 		dl := float64(len(c))
 		for term, cnt := range c {
-			if df[term] < o.MinDF {
+			if df[term] < minDF {
 				continue
 			}
 			var tf float64
