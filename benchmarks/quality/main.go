@@ -1,18 +1,22 @@
 // Command quality is readalike's relevance benchmark. For each labelled
 // JSONL corpus given (one object per line with id, title, body, category
-// and optionally lang), it loads the articles into a fresh store in a
-// temporary directory, without their categories, fits the model, runs the
-// batch path (every article's five nearest, Engine.Batch) and prints one
-// row per corpus: precision@5 (the share of the five neighbours that carry
-// the article's category), the same averaged per category, MAP@5, the
-// share of articles with fewer than five neighbours, exact duplicates among
-// the neighbours with the near-duplicate rule on and off, and the time it
-// took.
+// and optionally lang), or every corpus of ../shared/data when none is
+// given, it loads the articles into a fresh store in a temporary directory,
+// without their categories, fits the model, runs the batch path (every
+// article's five nearest, Engine.Batch) and prints one row per corpus:
+// precision@5 (the share of the five neighbours that carry the article's
+// category) beside the corpus's textbook baseline, the same averaged per
+// category, MAP@5, the share of articles with fewer than five neighbours,
+// exact duplicates among the neighbours with the near-duplicate rule on and
+// off, and the time it took; then the mean over the corpora and the mean
+// per language.
 //
-//	go run ./benchmarks/quality ../shared/data/bbc_news.jsonl ../shared/data/20newsgroups_bydate_test.jsonl
+//	go run ./benchmarks/quality                                  every shared corpus, the defaults
 //	go run ./benchmarks/quality -tf raw -title-weight 1 FILE.jsonl   one setting
-//	go run ./benchmarks/quality -sweep FILE.jsonl                    each knob in turn
-//	go run ./benchmarks/quality -sweep -knobs title,stop FILE.jsonl  some knobs
+//	go run ./benchmarks/quality -exact FILE.jsonl                brute-force scorer, no store
+//	go run ./benchmarks/quality -sweep -knobs title,stop FILE.jsonl  each knob in turn
+//	go run ./benchmarks/quality -loo                             grid, then leave one corpus out
+//	go run ./benchmarks/quality -proto second-order              what the engine cannot compute yet
 //
 // Every flag defaults to the engine's default, so with no flags the rows
 // are what recommend.Options{} gives.
