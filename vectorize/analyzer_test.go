@@ -57,7 +57,7 @@ func TestAnalyzeSeedPage(t *testing.T) {
 
 func TestAnalyzeTitleWeight(t *testing.T) {
 	for _, w := range []int{1, 2, 3} {
-		a := NewAnalyzer(Options{TitleWeight: w})
+		a := NewAnalyzer(Options{TitleWeight: w, ShortBody: -1})
 		got, err := a.Analyze(Document{Title: "Missiles", Body: "A missile test."})
 		if err != nil {
 			t.Fatal(err)
@@ -67,6 +67,80 @@ func TestAnalyzeTitleWeight(t *testing.T) {
 			t.Errorf("TitleWeight %d: counts = %v, want %v", w, got.Counts, want)
 		}
 	}
+}
+
+func TestAnalyzeShortBody(t *testing.T) {
+	a := NewAnalyzer(Options{TitleWeight: 3, ShortBody: 4})
+	for _, tt := range []struct {
+		body string
+		want uint32
+	}{
+		{"A missile test.", 1 + 1},                // 3 words: the title counts once
+		{"A missile test at sea.", 3 + 1},         // 5 words: TitleWeight
+		{"", 1},                                   // no body
+		{"Missile tests missile launches", 3 + 2}, // 4 words: not short
+	} {
+		got, err := a.Analyze(Document{Title: "Missiles", Body: tt.body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Counts[slicesIndex(got.Counts, "missil")].Count != tt.want {
+			t.Errorf("body %q: count of missil = %v, want %d", tt.body, got.Counts, tt.want)
+		}
+	}
+}
+
+func slicesIndex(c Counts, term string) int {
+	for i, tc := range c {
+		if tc.Term == term {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestAnalyzeGrams(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		doc  Document
+		want Counts
+	}{
+		// Norwegian gets 3-grams by default: the compound's parts match.
+		{"norwegian default", Options{}, Document{Body: "verktøy", Lang: "nb"},
+			Counts{{Term: "#erk", Count: 1}, {Term: "#ktø", Count: 1}, {Term: "#rkt", Count: 1}, {Term: "#tøy", Count: 1}, {Term: "#ver", Count: 1}, {Term: "verktøy", Count: 1}}},
+		{"english default none", Options{}, Document{Body: "missiles"}, Counts{{Term: "missil", Count: 1}}},
+		{"english asked", Options{Grams: 5, TitleWeight: 2, ShortBody: -1}, Document{Title: "Missiles", Body: "test"},
+			Counts{{Term: "#issil", Count: 2}, {Term: "#missi", Count: 2}, {Term: "missil", Count: 2}, {Term: "test", Count: 1}}},
+		{"none", Options{Grams: -1}, Document{Body: "verktøy", Lang: "nb"}, Counts{{Term: "verktøy", Count: 1}}},
+		{"short term", Options{Grams: 4}, Document{Body: "test"}, Counts{{Term: "test", Count: 1}}},
+		{"four-grams", Options{Grams: 4}, Document{Body: "verktøy", Lang: "sv"},
+			Counts{{Term: "#erkt", Count: 1}, {Term: "#rktø", Count: 1}, {Term: "#verk", Count: 1}, {Term: "#ktøy", Count: 1}, {Term: "verktøy", Count: 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := NewAnalyzer(tt.opts).Analyze(tt.doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := CountsFromMap(map[string]uint32{})
+			for _, tc := range tt.want {
+				want = append(want, tc)
+			}
+			want = CountsFromMap(countsMap(want))
+			if !equalCounts(got.Counts, want) {
+				t.Errorf("counts = %v, want %v", got.Counts, want)
+			}
+		})
+	}
+}
+
+func countsMap(c Counts) map[string]uint32 {
+	m := map[string]uint32{}
+	for _, tc := range c {
+		m[tc.Term] += tc.Count
+	}
+	return m
 }
 
 func TestAnalyzeFilters(t *testing.T) {
@@ -117,6 +191,14 @@ func TestStopLists(t *testing.T) {
 		// Other languages have Snowball's list whatever StopList says.
 		{"french unchanged", Options{StopList: StopExtended}, Document{Body: "le port de la ville", Lang: "fr"},
 			Counts{{Term: "port", Count: 1}, {Term: "vill", Count: 1}}},
+		// Snowball's later additions, and elisions stripped before the
+		// list and the stemmer: "l'école" is "école", "qu'ils" is "ils".
+		{"french les ils elision", Options{}, Document{Body: "Les écoles qu'ils ont vues, l'école d'été", Lang: "fr"},
+			Counts{{Term: "vu", Count: 1}, {Term: "écol", Count: 2}}},
+		// Bokmål reaches Snowball's Norwegian list: "den", "har", "seg",
+		// "blir" are stop words; "folk" and "arbeid" are not.
+		{"norwegian", Options{Grams: -1}, Document{Body: "Den har seg blir folk arbeid", Lang: "nb"},
+			Counts{{Term: "arbeid", Count: 1}, {Term: "folk", Count: 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,9 +218,10 @@ func TestOptionsString(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{Options{}, "title_weight=2 min_length=2 max_digits=4 stop_words=extended stemming=true"},
-		{Options{StopList: StopSnowball, TitleWeight: 1}, "title_weight=1 min_length=2 max_digits=4 stop_words=snowball stemming=true"},
-		{Options{KeepStopWords: true, NoStemming: true}, "title_weight=2 min_length=2 max_digits=4 stop_words=none stemming=false"},
+		{Options{}, "title_weight=2 short_body=0 min_length=2 max_digits=4 stop_words=extended stemming=true grams=language"},
+		{Options{StopList: StopSnowball, TitleWeight: 1, ShortBody: -1}, "title_weight=1 short_body=0 min_length=2 max_digits=4 stop_words=snowball stemming=true grams=language"},
+		{Options{KeepStopWords: true, NoStemming: true, Grams: -1, ShortBody: 40}, "title_weight=2 short_body=40 min_length=2 max_digits=4 stop_words=none stemming=false grams=0"},
+		{Options{Grams: 5, TitleWeight: 3, ShortBody: 60}, "title_weight=3 short_body=60 min_length=2 max_digits=4 stop_words=extended stemming=true grams=5"},
 	}
 	for _, tt := range tests {
 		if got := tt.opts.String(); got != tt.want {
@@ -160,7 +243,7 @@ func TestAnalyzeLanguages(t *testing.T) {
 		{"nb", "havnedistriktene", "havnedistrikt"},
 		{"hu", "könyvtárban", "könyvtár"},
 	}
-	a := NewAnalyzer(Options{})
+	a := NewAnalyzer(Options{Grams: -1}) // the stems alone
 	for _, tt := range tests {
 		got, err := a.Analyze(Document{Body: tt.body, Lang: tt.lang})
 		if err != nil {

@@ -107,6 +107,24 @@ func Load(path string) (*Corpus, error) {
 	return c, nil
 }
 
+// Lang returns the language most of the corpus's articles name, lower
+// case, "en" for none.
+func (c *Corpus) Lang() string {
+	n := map[string]int{}
+	best := "en"
+	for _, a := range c.Articles {
+		l := strings.ToLower(a.Lang)
+		if l == "" {
+			l = "en"
+		}
+		n[l]++
+		if n[l] > n[best] || (n[l] == n[best] && l < best) {
+			best = l
+		}
+	}
+	return best
+}
+
 // Twins returns how many articles have an exact duplicate (the same title
 // and body) elsewhere in the corpus.
 func (c *Corpus) Twins() int { return c.pairs }

@@ -92,6 +92,7 @@ func (col *Collection) Close() error {
 // Result is what one run gives on one corpus.
 type Result struct {
 	Corpus   string   `json:"corpus"`
+	Lang     string   `json:"lang"` // the language most of its articles name
 	Settings Settings `json:"settings"`
 	Articles int      `json:"articles"`
 	Metrics
@@ -134,7 +135,7 @@ func (col *Collection) Evaluate(ctx context.Context, s Settings) (Result, error)
 	if _, err := e.Refit(ctx); err != nil {
 		return Result{}, fmt.Errorf("refit: %w", err)
 	}
-	res := Result{Corpus: col.corpus.Name, Settings: s, Articles: len(col.corpus.Articles), Refit: time.Since(start)}
+	res := Result{Corpus: col.corpus.Name, Lang: col.corpus.Lang(), Settings: s, Articles: len(col.corpus.Articles), Refit: time.Since(start)}
 	start = time.Now()
 	on := newScorer(col.corpus)
 	st, err := e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: K}}, on.add)

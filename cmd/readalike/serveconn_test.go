@@ -78,10 +78,18 @@ func TestServeConnectionFlags(t *testing.T) {
 	}
 	c.Close()
 
-	c, br = dial()
-	io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	if status, _ := answer(br); status != 200 {
-		t.Fatalf("healthz: %d", status)
+	// The server may not have seen the refused connection close yet.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		c, br = dial()
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		status, code := answer(br)
+		if status == 200 {
+			break
+		}
+		c.Close()
+		if code != "too_many_connections" || time.Now().After(deadline) {
+			t.Fatalf("healthz: %d %s", status, code)
+		}
 	}
 	start := time.Now()
 	if _, err := br.ReadByte(); err == nil {

@@ -39,10 +39,10 @@ func Dot(a, b Vec) float64 {
 // story once) applied in their plainest form. It is not safe for
 // concurrent use.
 type Reference struct {
-	N        int               // articles of the generation's table
-	DF       map[string]uint32 // its document frequencies; a term it lacks weighs as df 1
-	TF       vectorize.TF      // tf of the model; TFDefault means vectorize.DefaultTF
-	Dedup    float64           // the near-duplicate threshold; 0 means recommend.DefaultDedup
+	N        int                    // articles of the generation's table
+	DF       map[string]uint32      // its document frequencies; a term it lacks weighs as df 1
+	Model    vectorize.ModelOptions // the tf, k1 and gram weight; zero fields mean the defaults
+	Dedup    float64                // the near-duplicate threshold; 0 means recommend.DefaultDedup
 	Articles map[string]recommend.Article
 	Vecs     map[string]Vec
 	MaxReads uint64 // the most reads of an article, for popularity
@@ -52,7 +52,7 @@ type Reference struct {
 // table of gen under model options mo, leaving out near-duplicates at
 // dedup (0: recommend.DefaultDedup).
 func NewReference(gen recommend.Generation, mo vectorize.ModelOptions, dedup float64) *Reference {
-	return &Reference{N: gen.N, DF: gen.DF, TF: mo.WithDefaults().TF, Dedup: dedup,
+	return &Reference{N: gen.N, DF: gen.DF, Model: mo, Dedup: dedup,
 		Articles: map[string]recommend.Article{}, Vecs: map[string]Vec{}}
 }
 
@@ -109,17 +109,34 @@ func (r *Reference) Weigh(c vectorize.Counts) Vec {
 		if df == 0 {
 			df = 1 // a term the table lacks
 		}
-		tf := float64(tc.Count)
-		if r.TF == vectorize.TFSublinear || (r.TF == vectorize.TFDefault && vectorize.DefaultTF == vectorize.TFSublinear) {
-			tf = 1 + math.Log(tf)
-		}
-		w[tc.Term] = tf * (math.Log(float64(1+r.N)/float64(1+int(df))) + 1)
+		w[tc.Term] = r.tf(tc) * (math.Log(float64(1+r.N)/float64(1+int(df))) + 1)
 		norm += w[tc.Term] * w[tc.Term]
 	}
 	for t := range w {
 		w[t] /= math.Sqrt(norm)
 	}
 	return w
+}
+
+// tf is the tf factor of a term count as DESIGN.md and README state it:
+// the count, 1 + ln count, or count·(k1+1)/(count+k1); a character n-gram
+// term's times the gram weight.
+func (r *Reference) tf(tc vectorize.TermCount) float64 {
+	mo := r.Model.WithDefaults()
+	c := float64(tc.Count)
+	var tf float64
+	switch mo.TF {
+	case vectorize.TFSublinear:
+		tf = 1 + math.Log(c)
+	case vectorize.TFBM25:
+		tf = c * (mo.K1 + 1) / (c + mo.K1)
+	default:
+		tf = c
+	}
+	if strings.HasPrefix(tc.Term, vectorize.GramMark) {
+		tf *= mo.GramWeight
+	}
+	return tf
 }
 
 // Text returns the vector of a text that is not in the collection: terms
