@@ -36,6 +36,9 @@ func (d *DB) Commit(ctx context.Context, w recommend.Write) error {
 		return fmt.Errorf("commit: %w", ErrClosed)
 	}
 	defer d.gate.leave()
+	if d.readOnly {
+		return fmt.Errorf("commit: %w", errReadOnly(d.space.min))
+	}
 	r, err := prepare(w)
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -50,6 +53,7 @@ func (d *DB) Commit(ctx context.Context, w recommend.Write) error {
 type request struct {
 	puts    []prepared
 	deletes []string
+	size    int64      // bytes it writes, roughly
 	err     error      // set by the committer
 	done    chan error // buffered: the committer never waits for Commit
 }
@@ -86,14 +90,20 @@ func prepare(b recommend.Write) (*request, error) {
 			counts:  encodeCounts(p.Counts),
 			terms:   slices.Clone(p.Counts),
 		}
+		r.size += int64(len(r.puts[i].article) + len(r.puts[i].counts) + 2*(len(p.Article.ID)+entryOverhead))
 	}
 	for i, id := range b.Deletes {
 		if err := checkKey("id", id); err != nil {
 			return nil, fmt.Errorf("delete %d: %w", i, err)
 		}
+		r.size += int64(3 * (len(id) + entryOverhead))
 	}
 	return r, nil
 }
+
+// entryOverhead is roughly what Badger adds to a record in its logs and
+// tables: header, version, checksum, value pointer.
+const entryOverhead = 40
 
 func checkPut(p *recommend.Put) error {
 	if err := checkKey("id", p.Article.ID); err != nil {

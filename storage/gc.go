@@ -33,7 +33,9 @@ type gcLoop struct {
 	rounds atomic.Int64 // GC rounds run, for tests
 }
 
-func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, log *slog.Logger) *gcLoop {
+// startGC starts the loop; a round is skipped while room reports too
+// little free disk space for it.
+func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, room func() bool, log *slog.Logger) *gcLoop {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gcLoop{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -58,6 +60,9 @@ func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, log 
 					continue
 				}
 				pin = nil
+			}
+			if !room() {
+				continue
 			}
 			var n int
 			var err error

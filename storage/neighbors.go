@@ -35,6 +35,19 @@ func (d *DB) PutNeighbors(ctx context.Context, lists []recommend.NeighborList) e
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("put neighbors: %w", err)
 	}
+	if d.readOnly {
+		return fmt.Errorf("put neighbors: %w", errReadOnly(d.space.min))
+	}
+	var need int64
+	for i := range lists {
+		need += int64(64 + len(lists[i].ID) + entryOverhead)
+		for _, n := range lists[i].Neighbors {
+			need += int64(10 + len(n.ID))
+		}
+	}
+	if err := d.space.check(need); err != nil {
+		return fmt.Errorf("put neighbors: %w", err)
+	}
 	// Until the next commit no checkpoint follows, so the stamp stays.
 	if err := d.c.checkpointNow(ctx); err != nil {
 		return fmt.Errorf("put neighbors: %w", err)
