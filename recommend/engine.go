@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -131,7 +132,12 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 		}
 		gen = Generation{Number: 1, N: ts.N, DF: ts.DF, Settings: e.settings(), FittedAt: time.Now().UTC()}
 		if err := store.SaveGeneration(ctx, gen); err != nil {
-			return nil, fmt.Errorf("save first generation: %w", err)
+			if !errors.Is(err, ErrNoSpace) {
+				return nil, fmt.Errorf("save first generation: %w", err)
+			}
+			// A store that refuses writes (a full disk) still serves
+			// reads: the generation lives in memory until a later start.
+			e.log.Warn("first model generation kept in memory only: the store refuses writes", "err", err)
 		}
 	} else if gen.Settings != e.settings() {
 		e.log.Warn("stored model settings differ from the engine's; refit to apply them (re-ingest if the analyzer changed)",

@@ -48,10 +48,11 @@ func defaultMinFree(memTableSize, vlogFileSize int64) int64 {
 // space watches the free space of the filesystem a store lives on. It is
 // safe for concurrent use.
 type space struct {
-	dir string
-	min int64 // bytes that must stay free; negative: no guard
-	log *slog.Logger
-	low atomic.Bool // the last check refused, for logging the changes only
+	dir  string
+	min  int64 // bytes that must stay free; negative: no guard
+	log  *slog.Logger
+	free func(path string) (int64, error) // freeBytes, or a test's
+	low  atomic.Bool                      // the last check refused, for logging the changes only
 }
 
 // check returns an error wrapping recommend.ErrNoSpace if writing need
@@ -61,7 +62,7 @@ func (s *space) check(need int64) error {
 	if s == nil || s.min < 0 {
 		return nil
 	}
-	free, err := freeBytes(s.dir)
+	free, err := s.free(s.dir)
 	if err != nil {
 		return nil
 	}
@@ -86,7 +87,7 @@ func (s *space) room(need int64) bool {
 	if s == nil || s.min < 0 {
 		return true
 	}
-	free, err := freeBytes(s.dir)
+	free, err := s.free(s.dir)
 	return err != nil || free >= need
 }
 

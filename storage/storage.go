@@ -73,9 +73,10 @@ type Options struct {
 	// turns the guard off.
 	MinFreeBytes int64
 
-	checkpointIdle   time.Duration // for tests; 0 means checkpointIdle
-	valueLogFileSize int64         // for tests; 0 means 128 MiB
-	syncHook         syncHook      // for tests: sees every fsync of a log file
+	checkpointIdle   time.Duration                    // for tests; 0 means checkpointIdle
+	valueLogFileSize int64                            // for tests; 0 means 128 MiB
+	syncHook         syncHook                         // for tests: sees every fsync of a log file
+	freeSpace        func(path string) (int64, error) // for tests; nil means statfs
 }
 
 const (
@@ -124,7 +125,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	d := &DB{dir: dir, log: opts.Logger}
 	if !opts.InMemory {
-		d.space = &space{dir: dir, min: opts.MinFreeBytes, log: opts.Logger}
+		d.space = &space{dir: dir, min: opts.MinFreeBytes, log: opts.Logger, free: opts.freeSpace}
 		if err := d.prepare(opts); err != nil {
 			return nil, fmt.Errorf("open store %s: %w", dir, err)
 		}
@@ -170,6 +171,9 @@ func (o Options) withDefaults() Options {
 	if o.MinFreeBytes == 0 {
 		o.MinFreeBytes = defaultMinFree(o.MemTableSize, o.valueLogFileSize)
 	}
+	if o.freeSpace == nil {
+		o.freeSpace = freeBytes
+	}
 	return o
 }
 
@@ -193,7 +197,7 @@ func (d *DB) prepare(opts Options) error {
 	if err != nil {
 		return err
 	}
-	free, ferr := freeBytes(d.dir)
+	free, ferr := d.space.free(d.dir)
 	low := opts.MinFreeBytes >= 0 && ferr == nil && free < opts.MinFreeBytes
 	if marked || wal {
 		if need := recoveryRoom(d.dir, opts.MemTableSize); low && free < need {
