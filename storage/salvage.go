@@ -12,6 +12,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // Recovery is what Open did to a store that was not closed cleanly.
@@ -116,7 +117,13 @@ func salvage(dir string, opts Options) (Recovery, error) {
 	if err := checkFormat(bdb, s, false); err != nil {
 		return rec, err
 	}
-	if err := rollBack(bdb, dir, &rec, opts.Logger); err != nil {
+	st := termStats{dfCurrent: false, recounted: true}
+	st.recordN, _ = storedN(bdb)
+	lost, err := unreadable(bdb, &st)
+	if err != nil {
+		return rec, fmt.Errorf("read back: %w", err)
+	}
+	if err := rollBack(bdb, dir, lost, &rec, opts.Logger); err != nil {
 		return rec, fmt.Errorf("roll back: %w", err)
 	}
 	if err := dropOrphans(bdb, &rec, opts.Logger); err != nil {
@@ -125,10 +132,11 @@ func salvage(dir string, opts Options) (Recovery, error) {
 	if err := s.sync(); err != nil {
 		return rec, err
 	}
-	st := termStats{dfCurrent: false, recounted: true}
-	st.recordN, _ = storedN(bdb)
-	if st.n, st.df, err = recountTermStats(bdb); err != nil {
-		return rec, fmt.Errorf("load term stats: %w", err)
+	if rec.Dropped+rec.Restored > 0 {
+		// The counts read back are no longer all current.
+		if st.n, st.df, err = recountTermStats(bdb); err != nil {
+			return rec, fmt.Errorf("load term stats: %w", err)
+		}
 	}
 	written, err := newCommitter(bdb, s, opts.Logger, st, opts, true, nil).checkpoint()
 	if err != nil {
@@ -164,10 +172,9 @@ type version struct {
 // rollBack finds every value that cannot be read back, restores those the
 // value-log GC has a copy of, and rolls back the transactions of the
 // others, adding what it did to rec.
-func rollBack(bdb *badger.DB, dir string, rec *Recovery, log *slog.Logger) error {
-	lost, err := unreadable(bdb)
-	if err != nil || len(lost) == 0 {
-		return err
+func rollBack(bdb *badger.DB, dir string, lost map[version]bool, rec *Recovery, log *slog.Logger) error {
+	if len(lost) == 0 {
+		return nil
 	}
 	copies, err := gcCopies(dir, lost)
 	if err != nil {
@@ -348,20 +355,40 @@ func dropOrphans(bdb *badger.DB, rec *Recovery, log *slog.Logger) error {
 
 // unreadable returns every version of every key whose value cannot be read
 // back: Badger returns it empty (it lost the value-log bytes, or their
-// checksum fails) or it does not decode.
-func unreadable(bdb *badger.DB) (map[version]bool, error) {
+// checksum fails) or it does not decode. As it reads them, it counts N and
+// df into st from the newest term counts, which are the recount unless
+// something is rolled back.
+func unreadable(bdb *badger.DB, st *termStats) (map[version]bool, error) {
 	lost := map[version]bool{}
+	st.n, st.df = 0, map[string]uint32{}
 	err := bdb.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.IteratorOptions{AllVersions: true})
 		defer it.Close()
+		var last []byte // the key of the previous item
+		var counts vectorize.Counts
 		for it.Rewind(); it.Valid(); it.Next() {
 			item := it.Item()
+			key := item.Key()
+			newest := !bytes.Equal(key, last)
+			last = append(last[:0], key...)
 			if item.IsDeletedOrExpired() {
 				continue
 			}
-			err := item.Value(func(v []byte) error { return checkRecord(item.Key(), v) })
+			err := item.Value(func(v []byte) error {
+				if key[0] != prefixCounts {
+					return checkRecord(key, v)
+				}
+				var err error
+				if counts, err = decodeCounts(v, counts); err == nil && newest {
+					st.n++
+					for _, tc := range counts {
+						st.df[tc.Term]++
+					}
+				}
+				return err
+			})
 			if err != nil {
-				lost[version{string(item.Key()), item.Version()}] = true
+				lost[version{string(key), item.Version()}] = true
 			}
 		}
 		return nil
@@ -377,8 +404,9 @@ func checkRecord(key, v []byte) error {
 	var err error
 	switch key[0] {
 	case prefixArticle:
+		// Badger checked the body's checksum; decoding it would copy it.
 		var a recommend.Article
-		err = decodeArticle(string(key[1:]), v, true, &a)
+		err = decodeArticle(string(key[1:]), v, false, &a)
 	case prefixCounts:
 		_, err = decodeCounts(v, nil)
 	case prefixGen:
