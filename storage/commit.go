@@ -22,7 +22,9 @@ import (
 // for counts that are not sorted by term, repeat a term, or hold an empty
 // or over-long term or a zero count. It returns an error wrapping
 // ErrBatchTooBig for a batch that does not fit in one Badger transaction
-// (see Options.MemTableSize), and one wrapping ErrClosed after Close.
+// (see Options.MemTableSize), one wrapping recommend.ErrNoSpace, writing
+// nothing, when the disk is nearly full or the store was opened read-only
+// (see Options.MinFreeBytes), and one wrapping ErrClosed after Close.
 //
 // Many concurrent Commits share one sync: Commit hands the batch to the
 // committer goroutine, which applies all the batches waiting; then one sync

@@ -26,7 +26,10 @@ const gcDiscardRatio = 0.5
 // could be gone while the deletion survived: acknowledged articles would
 // lose their bodies. But Badger defers deleting rewritten files while any
 // iterator is open. So a GC round holds an iterator open (a gcPin) until
-// the moved values are synced, and only then lets the files go.
+// the moved values are synced, and only then lets the files go. (The other
+// way round, the moved values' pointers can survive a power loss without
+// them; the salvage at the next open then finds the originals in the files
+// still there: salvage.go.)
 type gcLoop struct {
 	cancel context.CancelFunc
 	done   chan struct{}

@@ -20,8 +20,10 @@ import (
 // It checks the lists first and returns an error naming the list and the
 // problem, writing nothing, for an empty id or one over 1024 bytes, in the
 // list or among its neighbors, for a k below 1, and for more neighbors
-// than k. It returns an error wrapping ErrClosed after Close. It is safe for
-// concurrent use, and does not keep lists or anything in them.
+// than k. It returns an error wrapping recommend.ErrNoSpace on a nearly
+// full disk (see Options.MinFreeBytes), and one wrapping ErrClosed after
+// Close. It is safe for concurrent use, and does not keep lists or anything
+// in them.
 func (d *DB) PutNeighbors(ctx context.Context, lists []recommend.NeighborList) error {
 	if !d.gate.enter() {
 		return fmt.Errorf("put neighbors: %w", ErrClosed)

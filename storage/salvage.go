@@ -155,7 +155,7 @@ func salvage(dir string, opts Options) (Recovery, error) {
 	if st.n != st.recordN {
 		log.Warn("stored article count was wrong", "dir", dir, "stored", st.recordN, "counted", st.n)
 	}
-	if rec.Transactions > 0 || rec.Restored > 0 {
+	if rec.Dropped > 0 || rec.Restored > 0 {
 		log.Warn("store was not closed cleanly: rolled back the writes whose values could not be read back, none of them acknowledged",
 			"dir", dir, "transactions", rec.Transactions, "records_dropped", rec.Dropped,
 			"articles", len(rec.Articles), "values_restored", rec.Restored)

@@ -6,7 +6,10 @@
 // them before acknowledging them. Document frequencies live in memory and
 // reach the disk in checkpoints; reads go straight to Badger. Precomputed
 // neighbor lists are stamped so that any later commit makes them stale
-// (keys.go). DB implements recommend.Store.
+// (keys.go). After a crash or power loss, Open reads every record back and
+// rolls back the writes that did not fully reach the disk (salvage.go); on
+// a nearly full disk, writes are refused before Badger can fault (space.go).
+// DB implements recommend.Store.
 package storage
 
 import (
@@ -104,7 +107,10 @@ type DB struct {
 
 // Open opens the store in dir, creating it if needed, and loads the term
 // statistics into memory. It refuses a store of a newer format with an
-// error wrapping ErrFormat. Only one process may have a store open.
+// error wrapping ErrFormat. Only one process may have a store open. With
+// less than Options.MinFreeBytes free on the disk, it opens an existing
+// store read-only (every write then fails with an error wrapping
+// recommend.ErrNoSpace), and refuses to create one.
 //
 // If the process that had the store open died, or the machine lost power,
 // Open first reads back every record: a record whose value cannot be read
