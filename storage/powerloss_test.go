@@ -3,6 +3,7 @@ package storage
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -39,7 +40,9 @@ import (
 // page, in any order; a log file the syncer never saw, whole (its directory
 // entry may not be durable). A value log with a successor is whole (Badger
 // msyncs it when it rotates it). SSTs, the manifest and Badger's other
-// files are kept as they are: Badger syncs them before it relies on them.
+// files are kept as they are, as Badger syncs them before it relies on
+// them, but for one way, a flush cut short: a table half written, and its
+// change to the manifest torn.
 
 // powerLossDirEnv names the store a child process of TestPowerLoss writes
 // to.
@@ -69,7 +72,7 @@ func TestPowerLoss(t *testing.T) {
 	for run := range 3 {
 		snaps = append(snaps, runPowerLossChild(t, rng, dir, run, acked)...)
 	}
-	modes := []damage{cutToSynced, dropPages, loseValues, tearWAL}
+	modes := []damage{cutToSynced, dropPages, loseValues, tearWAL, tearFlush}
 	var total Recovery
 	opens := 0
 	defer func() {
@@ -409,6 +412,39 @@ var (
 		})
 	}}
 )
+
+// tearFlush is cutToSynced during a memtable flush: a table half
+// written, its addition to the manifest torn.
+var tearFlush = damage{"tear-flush", func(t *testing.T, rng *rand.Rand, dir string, synced map[string]int64) {
+	cutToSynced.apply(t, rng, dir, synced)
+	tables, _ := filepath.Glob(filepath.Join(dir, "*.sst"))
+	next := 1
+	for _, name := range tables {
+		id, _ := strconv.Atoi(strings.TrimSuffix(filepath.Base(name), ".sst"))
+		next = max(next, id+1)
+	}
+	half := make([]byte, 64<<10)
+	for i := range half[:len(half)/2] {
+		half[i] = byte(rng.IntN(256))
+	}
+	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%06d.sst", next)), half, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	change := make([]byte, 8+60) // its second half never reached the disk
+	binary.BigEndian.PutUint32(change, 60)
+	binary.BigEndian.PutUint32(change[4:], rng.Uint32())
+	for i := 8; i < 38; i++ {
+		change[i] = byte(rng.IntN(256))
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "MANIFEST"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(change); err != nil {
+		t.Fatal(err)
+	}
+}}
 
 // eachLog calls fn with each log file in dir, the extent of it that is
 // durable, and whether its directory entry is.
