@@ -32,8 +32,7 @@ var (
 	// program does not know, such as one written by a newer version.
 	ErrFormat = errors.New("unsupported store format")
 
-	// ErrCorrupt is returned when a stored record cannot be decoded, or the
-	// records disagree with each other.
+	// ErrCorrupt is returned when a stored record cannot be decoded.
 	ErrCorrupt = errors.New("corrupt store")
 
 	// ErrClosed is returned by every method called after Close.
