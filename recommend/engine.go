@@ -103,8 +103,9 @@ type counters struct {
 }
 
 // Open loads the collection held by store into a new engine: the saved model
-// generation (fitting the first one when the store has none), then every
-// article's vector. progress, when not nil, is called with the articles
+// generation (fitting the first one when the store has none, kept in memory
+// only if the store refuses writes with ErrNoSpace), then every article's
+// vector. progress, when not nil, is called with the articles
 // loaded so far and the total, from time to time and at the end.
 func Open(ctx context.Context, store Store, opts Options, progress func(done, total int)) (*Engine, error) {
 	opts = opts.withDefaults()
