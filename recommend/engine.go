@@ -268,7 +268,8 @@ type Stats struct {
 	Lists           string `json:"lists"`
 	ListBytes       int64  `json:"list_bytes"`
 	ListRebuilds    uint64 `json:"list_rebuilds"`
-	ListStale       uint64 `json:"list_stale"` // times a bulk load marked them stale
+	ListStale       uint64 `json:"list_stale"`     // times a bulk load marked them stale
+	ReadsRecorded   uint64 `json:"reads_recorded"` // reads recorded by this process
 	PostingsScanned uint64 `json:"postings_scanned"`
 	PostingsSkipped uint64 `json:"postings_skipped"`
 	ExactScores     uint64 `json:"exact_scores"`
@@ -299,6 +300,7 @@ func (e *Engine) Stats() Stats {
 	}
 	s.ListRebuilds = e.counters.listRebuilds.Load()
 	s.ListStale = e.counters.listStale.Load()
+	s.ReadsRecorded = e.counters.reads.Load()
 	s.Terms = e.dict.Len()
 	s.Refitting = e.refitting.Load()
 	s.Queries = e.counters.queries.Load()
