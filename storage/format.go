@@ -10,11 +10,25 @@ import (
 // formatVersion is the store format this program writes and reads. Raise it
 // when a change to keys.go or codec.go means an older program would misread
 // the store; Open refuses stores of a newer format.
-const formatVersion byte = 1
+//
+//	1  the first
+//	2  deletes write tombstones under 'a' and 'c' (tombstone.go), which a
+//	   program of format 1 cannot decode
+//
+// A store of format 1 is upgraded at Open: its format record is set to 2,
+// and settleDeletes, which runs at every Open, turns the deletes that the
+// value-log GC could still undo into tombstones.
+const formatVersion byte = 2
 
-// checkFormat reads the format record: a store of another format is refused
-// with ErrFormat; an empty store gets the current format, synced, so that it
-// is never mistaken later for a foreign one (unless it is read-only).
+// oldestFormat is the oldest format Open upgrades.
+const oldestFormat byte = 1
+
+// checkFormat reads the format record: a store of a format newer than
+// formatVersion, or older than oldestFormat, is refused with ErrFormat; an
+// older one it knows is upgraded; an empty store gets the current format.
+// Both are synced: an empty store is never mistaken later for a foreign
+// one, and a program of the old format refuses the store, from before the
+// first write it could not read. A read-only store is left as it is.
 func checkFormat(bdb *badger.DB, s *syncer, readOnly bool) error {
 	var version []byte
 	empty := false
@@ -37,16 +51,7 @@ func checkFormat(bdb *badger.DB, s *syncer, readOnly bool) error {
 	case version == nil && empty && readOnly:
 		return nil
 	case version == nil && empty:
-		err := bdb.Update(func(txn *badger.Txn) error {
-			return txn.Set(formatKey(), []byte{formatVersion})
-		})
-		if err == nil {
-			err = s.sync()
-		}
-		if err != nil {
-			return fmt.Errorf("write format: %w", err)
-		}
-		return nil
+		return writeFormat(bdb, s)
 	case version == nil:
 		return fmt.Errorf("%w: the store has no format record: not a readalike store", ErrFormat)
 	case len(version) != 1:
@@ -54,9 +59,25 @@ func checkFormat(bdb *badger.DB, s *syncer, readOnly bool) error {
 	case version[0] > formatVersion:
 		return fmt.Errorf("%w: the store has format %d, newer than this program's %d; use a newer readalike",
 			ErrFormat, version[0], formatVersion)
-	case version[0] < formatVersion:
+	case version[0] < oldestFormat:
 		return fmt.Errorf("%w: the store has format %d, older than this program's %d, and there is no upgrade",
 			ErrFormat, version[0], formatVersion)
+	case version[0] < formatVersion && !readOnly:
+		return writeFormat(bdb, s)
+	}
+	return nil
+}
+
+// writeFormat writes the current format record and syncs it.
+func writeFormat(bdb *badger.DB, s *syncer) error {
+	err := bdb.Update(func(txn *badger.Txn) error {
+		return txn.Set(formatKey(), []byte{formatVersion})
+	})
+	if err == nil {
+		err = s.sync()
+	}
+	if err != nil {
+		return fmt.Errorf("write format: %w", err)
 	}
 	return nil
 }

@@ -246,6 +246,20 @@ func (d *DB) load(opts Options) error {
 	if err := checkFormat(d.bdb, d.sync, d.readOnly); err != nil {
 		return err
 	}
+	if !opts.InMemory && !d.readOnly {
+		start := time.Now()
+		s, err := settleDeletes(d.bdb)
+		if err != nil {
+			return err
+		}
+		if s != (settled{}) {
+			if err := d.sync.sync(); err != nil {
+				return err
+			}
+			d.log.Info("deletes settled: tombstones written over deletes the value-log gc could undo, tombstones no longer needed deleted",
+				"dir", d.dir, "tombstoned", s.tombstoned, "purged", s.purged, "took", time.Since(start).Round(time.Millisecond))
+		}
+	}
 	start := time.Now()
 	st, err := loadTermStats(d.bdb)
 	if err != nil {
