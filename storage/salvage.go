@@ -114,7 +114,8 @@ func salvage(dir string, opts Options) (Recovery, error) {
 	if err != nil {
 		return rec, err
 	}
-	if err := checkFormat(bdb, s, false); err != nil {
+	format, err := checkFormat(bdb, s, false)
+	if err != nil {
 		return rec, err
 	}
 	st := termStats{dfCurrent: false, recounted: true}
@@ -128,6 +129,12 @@ func salvage(dir string, opts Options) (Recovery, error) {
 	}
 	if err := dropOrphans(bdb, &rec, opts.Logger); err != nil {
 		return rec, fmt.Errorf("drop orphans: %w", err)
+	}
+	if settled, err := upgradeFormat(bdb, s, format); err != nil {
+		return rec, err
+	} else if format < formatVersion {
+		opts.Logger.Warn("store upgraded to a newer format: older programs refuse it now",
+			"dir", dir, "from", format, "to", formatVersion, "tombstoned", settled.tombstoned, "purged", settled.purged)
 	}
 	if err := s.sync(); err != nil {
 		return rec, err

@@ -379,3 +379,34 @@ func TestFormatUpgrade(t *testing.T) {
 	commit(t, d, recommend.Write{Deletes: []string{"a"}})
 	checkStats(t, d, recommend.TermStats{N: 1, DF: map[string]uint32{"y": 1}})
 }
+
+// TestSalvageUpgrades crashes a store of format 1 whose deletes the GC
+// could still undo: the salvage upgrades it, tombstones over those deletes.
+func TestSalvageUpgrades(t *testing.T) {
+	d := openTest(t, t.TempDir(), salvageOptions)
+	commit(t, d, recommend.Write{Puts: []recommend.Put{bigPut("a", "one"), bigPut("b", "one")}})
+	st := liveStats(t, d)
+	err := d.bdb.Update(func(txn *badger.Txn) error {
+		return errors.Join(txn.Delete(articleKey("a")), txn.Delete(countsKey("a")),
+			txn.Set(statsKey(), encodeStats(statsRecord{n: st.N - 1})), txn.Set(formatKey(), []byte{1}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := crashCopy(t, d)
+	d2, logged := openLogged(t, dir, salvageOptions)
+	if !d2.Recovery().Unclean || !strings.Contains(logged.String(), "store upgraded") {
+		t.Errorf("got %+v, want a salvage that upgrades; log:\n%s", d2.Recovery(), logged.String())
+	}
+	if v, ok := rawValue(t, d2, formatKey()); !ok || !bytes.Equal(v, []byte{formatVersion}) {
+		t.Errorf("format record: got %v, %v, want %d", v, ok, formatVersion)
+	}
+	for _, key := range [][]byte{articleKey("a"), countsKey("a")} {
+		if got := versionsOf(t, d2, key); !slices.Equal(got, []string{"tombstone", "delete", "value"}) {
+			t.Errorf("%s: got %v, want a tombstone over the delete", key, got)
+		}
+	}
+	wantArticle(t, d2, "a", "")
+	wantArticle(t, d2, "b", "b one")
+	checkStats(t, d2, recommend.TermStats{})
+}
