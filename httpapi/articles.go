@@ -25,6 +25,7 @@ type writeResult struct {
 	Lang          string        `json:"lang,omitempty"`
 	LangDetected  bool          `json:"lang_detected,omitempty"`
 	LangFallback  bool          `json:"lang_fallback,omitempty"`
+	Warnings      []string      `json:"warnings,omitempty"` // a fetched page's fields left out
 	Errors        []recordError `json:"errors,omitempty"`
 	LangFallbacks []recordRef   `json:"lang_fallbacks,omitempty"`
 }
@@ -94,10 +95,18 @@ func createMode(c echo.Context) (bool, error) {
 
 // writeOne writes one article: 201 when it is new, 200 when it replaced
 // one, 409 in create mode when the id exists, 400 naming the field of a bad
-// article.
+// article. An article whose page is to be fetched is fetched first, and a
+// page that cannot be fetched or read answers why (see fetchError).
 func (s *Server) writeOne(c echo.Context, e *recommend.Engine, r record, create bool) error {
 	if r.err != nil {
 		return r.err
+	}
+	var warnings []string
+	if r.fetch {
+		var err error
+		if r.art, warnings, err = s.fetchPage(c.Request().Context(), r.art); err != nil {
+			return err
+		}
 	}
 	ctx, err := writeContext(c)
 	if err != nil {
@@ -112,14 +121,16 @@ func (s *Server) writeOne(c echo.Context, e *recommend.Engine, r record, create 
 		return err
 	}
 	res := rs[0]
+	out := oneResult(res)
+	out.Warnings = warnings
 	switch res.Outcome {
 	case recommend.Refused:
 		return res.Err
 	case recommend.Created:
 		c.Response().Header().Set(echo.HeaderLocation, "/v1/articles/"+url.PathEscape(res.ID))
-		return c.JSON(http.StatusCreated, oneResult(res))
+		return c.JSON(http.StatusCreated, out)
 	}
-	return c.JSON(http.StatusOK, oneResult(res))
+	return c.JSON(http.StatusOK, out)
 }
 
 // writeBatch writes the articles of a batch in one call and answers the
