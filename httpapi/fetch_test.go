@@ -54,7 +54,7 @@ func TestPostFetch(t *testing.T) {
 		t.Errorf("stored: %+v", a)
 	}
 	// It is searchable: the similar readings of a harbour story.
-	env.get("/v1/articles/" + id + "/similar").expectStatus(t, http.StatusOK)
+	env.get("/v1/articles/"+id+"/similar").expectStatus(t, http.StatusOK)
 
 	// What the request gives wins over the page.
 	r = env.postJSON("/v1/articles", fmt.Sprintf(`{"url": %q, "fetch": true, "id": "tide-gauge", "category": "science"}`, pages.URL+"/page.html"))
