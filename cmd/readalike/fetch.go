@@ -77,7 +77,9 @@ func readFeedList(path string) ([]string, error) {
 }
 
 // engineSink is the engine a poller writes to, once it is loaded.
-type engineSink struct{ e atomic.Pointer[recommend.Engine] }
+type engineSink struct {
+	e atomic.Pointer[recommend.Engine]
+}
 
 func (s *engineSink) Get(ctx context.Context, id string) (recommend.Article, error) {
 	return s.e.Load().Get(ctx, id)
