@@ -44,6 +44,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	feeds := fs.String("feeds", "", "a file listing RSS or Atom feed URLs, one a line, to poll and ingest (# starts a comment)")
 	feedInterval := fs.Duration("feed-interval", fetch.DefaultInterval, "time between two polls of a feed")
 	feedBackoff := fs.Duration("feed-max-backoff", fetch.DefaultMaxBackoff, "longest wait after failed polls of a feed (the wait doubles from twice --feed-interval with each failure)")
+	minFree := fs.Int64("min-free", 0, "refuse writes (507) while the store's disk has fewer bytes free than this, and open the store read-only if it has fewer at start (0: 2 value-log files + 16 memtables, 768 MiB; negative: no guard)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if _, err := parse(e, fs, args); err != nil {
@@ -118,7 +119,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer os.RemoveAll(dir)
 	}
 	// The server answers /healthz (and 503 elsewhere) while the index loads.
-	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: *refitShare, KeepNeighbors: keepOption(*keep)}, log, e.stderr)
+	col, err := openCollectionWith(ctx, dir, storage.Options{MinFreeBytes: *minFree}, recommend.Options{RefitShare: *refitShare, KeepNeighbors: keepOption(*keep)}, log, e.stderr)
 	if err != nil {
 		hs.Close()
 		return err
