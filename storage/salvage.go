@@ -82,8 +82,9 @@ type Recovery struct {
 // in step. A neighbor list that is not current is deleted instead, as
 // lists are disposable; the 'g' record goes back to the generation saved
 // before the refit that was cut short, and if none survives it is
-// deleted, and the engine fits a new one from the term statistics. The term statistics are then recounted from the
-// 'c' records, and checkpointed.
+// deleted, and the engine fits a new one from the term statistics. The
+// term statistics are then recounted from the 'c' records, and
+// checkpointed. A store of format 1 is upgraded (format.go).
 //
 // The salvage opens Badger on its own, with compactions off and value
 // checksums verified, and closes it when done; Open then opens the store

@@ -106,7 +106,9 @@ type DB struct {
 
 // Open opens the store in dir, creating it if needed, and loads the term
 // statistics into memory. It refuses a store of a newer format with an
-// error wrapping ErrFormat. Only one process may have a store open. With
+// error wrapping ErrFormat, and upgrades one of an older format it knows
+// (format.go); it deletes the tombstones of deleted articles that nothing
+// can bring back any more (tombstone.go). Only one process may have a store open. With
 // less than Options.MinFreeBytes free on the disk, it opens an existing
 // store read-only (every write then fails with an error wrapping
 // recommend.ErrNoSpace), and refuses to create one.

@@ -165,18 +165,18 @@ func settleDeletes(bdb *badger.DB, all bool) (settled, error) {
 	return s, nil
 }
 
-// versions is what the versions of a key hold.
-type versions struct {
+// keyState is what the versions of a key hold, as far as deletes go.
+type keyState struct {
 	key             []byte
 	newestDeleted   bool // a Badger delete
 	newestTombstone bool
 	olderValue      bool // an older version holds a value, not a tombstone
 }
 
-// readVersions reads the versions of the key at it's position, newest
+// readVersions reads the versions of the key at its position, newest
 // first, and moves it to the next key.
-func readVersions(it *badger.Iterator) (versions, error) {
-	var k versions
+func readVersions(it *badger.Iterator) (keyState, error) {
+	var k keyState
 	for newest := true; it.Valid(); it.Next() {
 		item := it.Item()
 		if !newest && !bytes.Equal(item.Key(), k.key) {
@@ -184,11 +184,11 @@ func readVersions(it *badger.Iterator) (versions, error) {
 		}
 		t, err := tombstoned(item)
 		if err != nil {
-			return versions{}, fmt.Errorf("read %q: %w", item.Key(), err)
+			return keyState{}, fmt.Errorf("read %q: %w", item.Key(), err)
 		}
 		switch {
 		case newest:
-			k = versions{key: item.KeyCopy(nil), newestDeleted: item.IsDeletedOrExpired(), newestTombstone: t}
+			k = keyState{key: item.KeyCopy(nil), newestDeleted: item.IsDeletedOrExpired(), newestTombstone: t}
 			newest = false
 		case !item.IsDeletedOrExpired() && !t:
 			k.olderValue = true
@@ -198,7 +198,7 @@ func readVersions(it *badger.Iterator) (versions, error) {
 }
 
 // settle writes what the versions call for, counting it in s.
-func (k versions) settle(wb *badger.WriteBatch, s *settled) error {
+func (k keyState) settle(wb *badger.WriteBatch, s *settled) error {
 	switch {
 	case k.newestDeleted && k.olderValue:
 		s.tombstoned++
