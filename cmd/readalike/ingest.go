@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/recommend/articleio"
 	"github.com/readalike/readalike/recommend/fetch"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // errSkipped says ingest skipped bad records (exit status 3).
@@ -32,10 +34,14 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	writers := fs.Int("writers", 4, "concurrent writes (their syncs are shared)")
 	noRefit := fs.Bool("no-refit", false, "do not refit the model at the end")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
+	lang := langFlag(fs)
 	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := needData(&sf); err != nil {
+		return err
+	}
+	if err := checkLang(lang); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 && len(pages) == 0 {
@@ -68,7 +74,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 		return fetcher.Read(ctx, fs.Args(), pages, e.stdin, fn)
 	}
 	n, err := articleio.Load(ctx, col.Engine, read, articleio.LoadOptions{
-		Batch: *batch, Writers: *writers, Strict: *strict,
+		Batch: *batch, Writers: *writers, Strict: *strict, Lang: *lang,
 		Report:   reporter(e.stderr),
 		Progress: func(read int) { bar.set(int64(read)) },
 	})
@@ -89,6 +95,25 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	if n.Skipped > 0 {
 		return fmt.Errorf("%w: %d of %d", errSkipped, n.Skipped, n.Read)
 	}
+	return nil
+}
+
+// langFlag registers --lang, the language of the articles read that name
+// none.
+func langFlag(fs *flag.FlagSet) *string {
+	return fs.String("lang", "", "the language of the articles that name none (ISO 639-1: "+strings.Join(vectorize.Languages(), ", ")+"); without it, each one's is detected from its text")
+}
+
+// checkLang checks --lang and gives it its canonical form.
+func checkLang(lang *string) error {
+	if *lang == "" {
+		return nil
+	}
+	c, err := vectorize.CanonicalLang(*lang)
+	if err != nil {
+		return usagef("--lang: %v", err)
+	}
+	*lang = c
 	return nil
 }
 
