@@ -43,6 +43,8 @@ import (
 //	neighbors v1  1 | uvarint stamp | uvarint generation | settings (8 bytes) |
 //	               uvarint k | dedup | min score | uvarint n | n (id, score)
 //	format         one byte: formatVersion
+//	tombstone      0, under an 'a' or 'c' key: the article was deleted
+//	               (tombstone.go); no record has version 0
 //
 // Decoders never panic: corrupt or truncated input is an error wrapping
 // ErrCorrupt, and an unknown version byte one wrapping ErrFormat.
@@ -56,6 +58,8 @@ const (
 	statsV1   byte = 1
 	dfV1      byte = 1
 	neighV1   byte = 1
+
+	tombstoneV byte = 0
 )
 
 // flagLangDetected is the bit of an article v2's flags saying that its

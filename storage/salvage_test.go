@@ -256,6 +256,11 @@ func TestSalvageRollsBackLostWrite(t *testing.T) {
 			wantArticle(t, d2, "a", "a one")
 			wantArticle(t, d2, "b", "b one")
 			wantArticle(t, d2, "c", "")
+			for _, key := range [][]byte{articleKey("c"), countsKey("c")} {
+				if v, ok := rawValue(t, d2, key); !ok || !isTombstone(v) {
+					t.Errorf("%s: got %v, %v, want a tombstone, as a delete writes", key, v, ok)
+				}
+			}
 			wantArticle(t, d2, "d", "d two")
 			c, err := d2.Counts(context.Background(), "a")
 			if err != nil || !strings.HasPrefix(c[0].Term, "one-") {
