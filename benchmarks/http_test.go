@@ -2,7 +2,6 @@ package benchmarks
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -53,8 +52,8 @@ func BenchmarkHTTP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
+	hs := srv.HTTPServer() // as serve builds it
+	go hs.Serve(srv.Listener(ln))
 	defer hs.Shutdown(context.Background())
 	base := "http://" + ln.Addr().String() + "/v1/articles/"
 
@@ -163,7 +162,15 @@ func similar(client *http.Client, url string) error {
 // opens that one instead.
 func httpEngine(b *testing.B, n int) (*recommend.Engine, []string, func()) {
 	b.Helper()
-	dir, build := *httpDir, true
+	return httpStore(b, *httpDir, n, nil, nil)
+}
+
+// httpStore is httpEngine over the store in dir (a temporary one when
+// dir is ""), holding the extra articles too. keep, when not nil, sees
+// every corpus article, built or not, in order.
+func httpStore(b *testing.B, dir string, n int, extra []recommend.Article, keep func(corpus.Article)) (*recommend.Engine, []string, func()) {
+	b.Helper()
+	build := true
 	if dir == "" {
 		dir = b.TempDir()
 	} else if _, err := os.Stat(dir); err == nil {
@@ -192,30 +199,37 @@ func httpEngine(b *testing.B, n int) (*recommend.Engine, []string, func()) {
 	start := time.Now()
 	err = corpus.New(corpus.Options{Seed: 42}).Generate(n, 0, func(a corpus.Article) error {
 		ids = append(ids, a.ID)
+		if keep != nil {
+			keep(a)
+		}
 		if !build {
 			return nil
 		}
-		batch = append(batch, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: fmt.Sprint("topic-", a.Topic)})
+		batch = append(batch, a.Article())
 		if len(batch) < cap(batch) {
 			return nil
 		}
 		return flush()
 	})
+	for i := 0; err == nil && build && i < len(extra); i += cap(batch) {
+		batch = append(batch[:0], extra[i:min(i+cap(batch), len(extra))]...)
+		err = flush()
+	}
 	if err == nil {
 		err = flush()
 	}
 	if err == nil && build {
 		_, err = e.Refit(ctx)
 	}
-	if err == nil && e.Stats().Articles != n {
-		err = errors.New("the store does not hold -http.n articles; remove -http.dir to rebuild it")
+	if want := n + len(extra); err == nil && e.Stats().Articles != want {
+		err = fmt.Errorf("the store in %s holds %d articles, not %d; remove it to rebuild it", dir, e.Stats().Articles, want)
 	}
 	if err != nil {
 		closeAll()
 		b.Fatal(err)
 	}
 	if build {
-		b.Logf("built %d articles in %v", n, time.Since(start).Round(time.Second))
+		b.Logf("built %d articles in %v", n+len(extra), time.Since(start).Round(time.Second))
 	}
 	return e, ids, closeAll
 }

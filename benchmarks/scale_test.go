@@ -57,7 +57,7 @@ func readArticles(n int) ([]recommend.Article, error) {
 	if *scaleCorpus == "" {
 		g := corpus.New(corpus.Options{Seed: 42})
 		err := g.Generate(n, 0, func(a corpus.Article) error {
-			arts = append(arts, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: fmt.Sprint("topic-", a.Topic)})
+			arts = append(arts, a.Article())
 			return nil
 		})
 		return arts, err
@@ -79,6 +79,9 @@ func readArticles(n int) ([]recommend.Article, error) {
 		}
 		if a.Topic != nil && a.Category == "" {
 			a.Category = fmt.Sprint("topic-", *a.Topic)
+		}
+		if a.Lang == "" {
+			a.Lang = "en" // as the generator's, see corpus.Article.Article
 		}
 		arts = append(arts, a.Article)
 	}

@@ -1,15 +1,19 @@
 package httpapi
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,6 +36,144 @@ func mediaType(c echo.Context) string {
 		return ""
 	}
 	return mt
+}
+
+// checkCharset refuses, with 415, a body declared in a character set other
+// than UTF-8: its text would be refused field by field as invalid UTF-8,
+// or worse, read as other characters than were meant.
+func checkCharset(c echo.Context) error {
+	_, params, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	cs, ok := params["charset"]
+	if err != nil || !ok || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8") {
+		return nil
+	}
+	return &apiError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type",
+		Message: fmt.Sprintf("charset %s is not supported: send UTF-8", cs)}
+}
+
+// bodyReader returns the request body with a UTF-8 byte order mark at its
+// start skipped, as a JSON parser may (RFC 8259, section 8.1) and as
+// readalike's file readers do, so that a file saved by a Windows editor
+// posts as it ingests. A body starting with a UTF-16 or UTF-32 byte order
+// mark is refused with a 400 saying so, where the JSON parser would only
+// say that the first character is unexpected.
+func bodyReader(c echo.Context) (*bufio.Reader, error) {
+	br := bufio.NewReader(c.Request().Body)
+	head, _ := br.Peek(4) // an error shows again at the first read
+	switch {
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		_, _ = br.Discard(3)
+	case bytes.HasPrefix(head, []byte("\xfe\xff")), bytes.HasPrefix(head, []byte("\xff\xfe")),
+		bytes.HasPrefix(head, []byte("\x00\x00\xfe\xff")):
+		return nil, &apiError{Status: http.StatusBadRequest, Code: "invalid_json",
+			Message: "the body starts with a UTF-16 or UTF-32 byte order mark: send UTF-8"}
+	}
+	return br, nil
+}
+
+// queryValues parses the request's query string as url.ParseQuery does,
+// but strictly, where echo's QueryParams drops what does not parse and
+// keeps invalid UTF-8: a malformed escape, or a name or value that is not
+// valid UTF-8, is a 400 naming the parameter (an unreadable name by its
+// escaped form).
+func queryValues(c echo.Context) (url.Values, error) {
+	v := url.Values{}
+	for pair := range strings.SplitSeq(c.Request().URL.RawQuery, "&") {
+		if pair == "" {
+			continue
+		}
+		rawName, rawVal, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(rawName)
+		switch {
+		case err != nil:
+			return nil, badRequest(printableName(rawName), "is not a validly escaped query parameter name")
+		case !utf8.ValidString(name):
+			return nil, badRequest(printableName(name), "is not valid UTF-8")
+		case strings.Contains(pair, ";"):
+			return nil, badRequest(name, "holds a semicolon: separate query parameters with &, and escape a semicolon in a value as %%3B")
+		}
+		val, err := url.QueryUnescape(rawVal)
+		switch {
+		case err != nil:
+			return nil, badRequest(name, "is not a validly escaped value")
+		case !utf8.ValidString(val):
+			return nil, badRequest(name, "is not valid UTF-8")
+		}
+		v[name] = append(v[name], val)
+	}
+	return v, nil
+}
+
+// printableName returns name as it can be shown, with any byte that is
+// not valid UTF-8 written as %XX, so that an error names the field as it
+// was sent rather than with replacement characters.
+func printableName(name string) string {
+	if utf8.ValidString(name) {
+		return name
+	}
+	var b strings.Builder
+	for len(name) > 0 {
+		r, n := utf8.DecodeRuneInString(name)
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "%%%02X", name[0])
+		} else {
+			b.WriteString(name[:n])
+		}
+		name = name[n:]
+	}
+	return b.String()
+}
+
+// invalidMemberName returns, when raw (a JSON object) holds a member name
+// that is not valid UTF-8, a 400 naming it with its invalid bytes escaped;
+// encoding/json would replace them with U+FFFD and report another name.
+func invalidMemberName(raw []byte) error {
+	for i := 0; i < len(raw); {
+		r, n := utf8.DecodeRune(raw[i:])
+		if r != utf8.RuneError || n != 1 {
+			i += n
+			continue
+		}
+		// raw[i] is inside a string (JSON allows bytes outside ASCII
+		// nowhere else): find its quotes, and whether a colon follows.
+		open := bytes.LastIndexByte(raw[:i], '"')
+		for open > 0 && escaped(raw, open) {
+			open = bytes.LastIndexByte(raw[:open], '"')
+		}
+		end := i
+		for {
+			j := bytes.IndexByte(raw[end:], '"')
+			if j < 0 {
+				return nil
+			}
+			end += j
+			if !escaped(raw, end) {
+				break
+			}
+			end++
+		}
+		if open >= 0 && bytes.HasPrefix(bytes.TrimLeft(raw[end+1:], " \t\r\n"), []byte(":")) {
+			// The invalid bytes as %XX first, then the JSON escapes read.
+			name := printableName(string(raw[open+1 : end]))
+			var s string
+			if json.Unmarshal([]byte(`"`+name+`"`), &s) == nil {
+				name = s
+			}
+			return badRequest(name, "is a member name that is not valid UTF-8")
+		}
+		i = end + 1
+	}
+	return nil
+}
+
+// escaped reports whether raw[i] is preceded by an odd run of backslashes.
+func escaped(raw []byte, i int) bool {
+	n := 0
+	for i > 0 && raw[i-1] == '\\' {
+		n++
+		i--
+	}
+	return n%2 == 1
 }
 
 // unsupportedMedia is the 415 answer to a body of another type.
@@ -58,7 +200,14 @@ func readQuery(c echo.Context) (map[string]json.RawMessage, error) {
 	default:
 		return nil, unsupportedMedia(c, mediaJSON)
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	if err := checkCharset(c); err != nil {
+		return nil, err
+	}
+	body, err := bodyReader(c)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(body)
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return nil, jsonError(err, "the body")
@@ -82,6 +231,11 @@ func object(raw json.RawMessage, what string) (map[string]json.RawMessage, error
 	if m == nil { // not an object, or null
 		return nil, badRequest("", "%s must be a JSON object", what)
 	}
+	if !utf8.Valid(raw) {
+		if err := invalidMemberName(raw); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -98,10 +252,14 @@ func expectEOF(dec *json.Decoder) error {
 }
 
 // jsonError turns a decoding error into a 400 saying where, but lets the
-// body limit's error through, for 413.
+// body limit's error through, for 413, and an answer already chosen (the
+// 408 of a body that did not arrive in time).
 func jsonError(err error, what string) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	var (
+		mbe *http.MaxBytesError
+		ae  *apiError
+	)
+	if errors.As(err, &mbe) || errors.As(err, &ae) { // 413, or the body's 408
 		return err
 	}
 	if err == io.EOF {
@@ -145,21 +303,6 @@ func decodeNumber(raw json.RawMessage, field string, dst *float64) error {
 		return &recommend.FieldError{Field: field, Message: "must be a number"}
 	}
 	return nil
-}
-
-// decodeK reads k, which must be a whole number from 1 to maxK.
-func decodeK(raw json.RawMessage, maxK int, dst *int) error {
-	if string(raw) == "null" {
-		return nil
-	}
-	if err := json.Unmarshal(raw, dst); err != nil || *dst < 1 || *dst > maxK {
-		return kError(maxK)
-	}
-	return nil
-}
-
-func kError(maxK int) error {
-	return &recommend.FieldError{Field: "k", Message: fmt.Sprintf("must be an integer from 1 to %d", maxK)}
 }
 
 // parseBound reads the bound of a date range as the whole of readalike

@@ -61,8 +61,13 @@ type errorDetail struct {
 }
 
 // handleError is echo's HTTPErrorHandler: every error a handler or
-// middleware returns ends here, and leaves as one errorBody.
+// middleware returns ends here, and leaves as one errorBody (which net/http
+// leaves out of an answer to HEAD, keeping the headers).
 func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed && answerNotTaken(err) {
+		s.log.Debug("answer not delivered", "route", routeOf(c), "err", err)
+		return // the client was too slow, or went away: no fault of ours
+	}
 	ae := s.classify(err, c)
 	if ae.Status >= http.StatusInternalServerError && ae != errLoading {
 		level := slog.LevelError
@@ -78,10 +83,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if ae.RetryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(ae.RetryAfter))
-	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(ae.Status)
-		return
 	}
 	body := errorBody{Error: errorDetail{Code: ae.Code, Message: ae.Message, Field: ae.Field}}
 	if ae.Records != nil {
@@ -112,6 +113,9 @@ func (s *Server) classify(err error, c echo.Context) *apiError {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	case errors.Is(err, recommend.ErrExists):
 		return &apiError{Status: http.StatusConflict, Code: "exists", Message: err.Error()}
+	case errors.Is(err, recommend.ErrNoSpace):
+		return &apiError{Status: http.StatusInsufficientStorage, Code: "insufficient_storage",
+			Message: "the server's disk is nearly full: writes are refused until space is freed; reads still work", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "timeout",
 			Message: "the request ran out of time", Err: err}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,25 +17,33 @@ import (
 )
 
 // record is one article of a request body, or why it could not be read.
+// With fetch set, art holds what the request gives of an article whose
+// page is to be fetched (url, perhaps id, category, lang).
 type record struct {
-	art recommend.Article
-	err error
+	art   recommend.Article
+	err   error
+	fetch bool
 }
 
 // readArticles reads the body as one article object (single), a JSON array
 // of them or NDJSON. A record that is not a valid article carries its error;
 // a body that cannot be read at all is an error.
 func (s *Server) readArticles(c echo.Context) (recs []record, single bool, err error) {
-	body := c.Request().Body
-	switch mediaType(c) {
-	case mediaNDJSON:
-		recs, err = s.readNDJSON(body)
-		return recs, false, err
-	case mediaJSON:
-	default:
+	mt := mediaType(c)
+	if mt != mediaJSON && mt != mediaNDJSON {
 		return nil, false, unsupportedMedia(c, mediaJSON, mediaNDJSON)
 	}
-	br := bufio.NewReader(body)
+	if err := checkCharset(c); err != nil {
+		return nil, false, err
+	}
+	br, err := bodyReader(c)
+	if err != nil {
+		return nil, false, err
+	}
+	if mt == mediaNDJSON {
+		recs, err = s.readNDJSON(br)
+		return recs, false, err
+	}
 	first, err := firstByte(br)
 	if err != nil {
 		return nil, false, jsonError(err, "the body")
@@ -54,6 +63,9 @@ func (s *Server) readArticles(c echo.Context) (recs []record, single bool, err e
 		}
 		if err := expectEOF(dec); err != nil {
 			return nil, false, err
+		}
+		if a, ok, err := fetchRequest(raw); ok {
+			return []record{{art: a, err: err, fetch: true}}, true, nil
 		}
 		a, err := decodeArticle(raw)
 		return []record{{art: a, err: err}}, true, nil
@@ -123,9 +135,18 @@ func (s *Server) batchTooLarge() error {
 }
 
 // decodeArticle reads one article object: members it does not know, and
-// those the engine keeps, are a *recommend.FieldError naming the member.
+// those the engine keeps, are a *recommend.FieldError naming the member. A
+// page to fetch is for one article alone, not a batch.
 func decodeArticle(raw json.RawMessage) (recommend.Article, error) {
+	if _, ok, _ := fetchRequest(raw); ok {
+		return recommend.Article{}, badRequest("fetch", "is for one article at a time: post it alone, not in a batch")
+	}
 	a, _, err := articleio.DecodeArticle(raw, articleio.Strict)
+	if err != nil && !utf8.Valid(raw) {
+		if nerr := invalidMemberName(raw); nerr != nil {
+			return a, nerr // DecodeArticle would name it with U+FFFD in place of its bytes
+		}
+	}
 	var fe *recommend.FieldError
 	if err != nil && !errors.As(err, &fe) {
 		return a, badRequest("", "an article is %s", err)

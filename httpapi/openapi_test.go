@@ -34,14 +34,34 @@ func openAPIOps(t *testing.T) ([]string, map[string]any) {
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	echoParam := regexp.MustCompile(`:([a-z_]+)`)
 	documented, _ := openAPIOps(t)
-	var routes []string
+	// HEAD is documented once, in the description, as working wherever
+	// GET does; each GET route must have its HEAD twin.
+	var routes, heads []string
 	for _, r := range New(Options{}).Echo().Routes() {
 		if slices.Contains(webPaths, r.Path) {
 			continue // the reading page, not the API
 		}
-		routes = append(routes, r.Method+" "+echoParam.ReplaceAllString(r.Path, "{$1}"))
+		path := echoParam.ReplaceAllString(r.Path, "{$1}")
+		if r.Method == "HEAD" {
+			heads = append(heads, path)
+			continue
+		}
+		routes = append(routes, r.Method+" "+path)
 	}
 	slices.Sort(routes)
+	for _, r := range routes {
+		if path, ok := strings.CutPrefix(r, "GET "); ok && !slices.Contains(heads, path) {
+			t.Errorf("GET %s has no HEAD route", path)
+		}
+	}
+	for _, path := range heads {
+		if !slices.Contains(routes, "GET "+path) {
+			t.Errorf("HEAD %s has no GET route", path)
+		}
+	}
+	if !strings.Contains(string(openAPIDoc), "HEAD works wherever GET does") {
+		t.Errorf("openapi.json does not say that HEAD works wherever GET does")
+	}
 	for _, r := range routes {
 		if _, ok := slices.BinarySearch(documented, r); !ok {
 			t.Errorf("route %s is not in openapi.json", r)

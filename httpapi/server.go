@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/fetch"
 )
 
 // Defaults of Options, used where a field is zero.
@@ -28,6 +29,11 @@ const (
 	DefaultRefitTimeout    = 10 * time.Minute
 	DefaultRateLimit       = 1000                 // requests per second per client IP
 	DefaultRateBurst       = 2 * DefaultRateLimit // twice the rate, whatever the rate
+	DefaultHeaderTimeout   = 10 * time.Second
+	DefaultWriteTimeout    = 10 * time.Second
+	DefaultIdleTimeout     = 60 * time.Second
+	DefaultMaxHeaderBytes  = 64 << 10 // bytes of a request's headers
+	DefaultMaxConnsPerIP   = 256      // open connections from one client IP
 )
 
 // Options configure a Server. The zero value works: no API key, the limits
@@ -55,9 +61,12 @@ type Options struct {
 	// capped at recommend.MaxK.
 	MaxK int
 
-	// Timeout bounds each request through its context; a request that runs
-	// out gets 503, code "timeout". 0 = DefaultTimeout. A write the engine
-	// has started is let finish, so the store and the index stay in step.
+	// Timeout bounds each request, from the end of its headers. Its body
+	// must have arrived by then: a body still arriving gets 408, code
+	// "body_timeout", and the connection is closed. Its work is bounded
+	// through its context: a request that runs out gets 503, code
+	// "timeout". 0 = DefaultTimeout. A write the engine has started is let
+	// finish, so the store and the index stay in step.
 	Timeout time.Duration
 
 	// RefitTimeout bounds POST /v1/refit, which the request Timeout does
@@ -77,9 +86,48 @@ type Options struct {
 	// the client IP and the header is ignored.
 	TrustProxy bool
 
+	// The limits below hold at the connection and belong to the
+	// http.Server of HTTPServer and the listener of Listener; a Handler
+	// served elsewhere keeps only the body and answer deadlines.
+
+	// HeaderTimeout bounds the arrival of a request's headers; a client
+	// slower than that has its connection closed. 0 = DefaultHeaderTimeout.
+	HeaderTimeout time.Duration
+
+	// WriteTimeout bounds the delivery of an answer: a client must have
+	// taken its whole answer within WriteTimeout of the server starting to
+	// write it, or its connection is closed. 0 = DefaultWriteTimeout.
+	WriteTimeout time.Duration
+
+	// IdleTimeout closes a keep-alive connection that has sent no new
+	// request for this long. 0 = DefaultIdleTimeout.
+	IdleTimeout time.Duration
+
+	// MaxHeaderBytes bounds a request's headers (net/http allows 4 KiB
+	// more); larger headers get 431, code "headers_too_large".
+	// 0 = DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+
+	// MaxConnsPerIP bounds the connections open at once from one peer
+	// address; one more is answered 503, code "too_many_connections", and
+	// closed before any request is read. The peer is the address the
+	// connection comes from (a reverse proxy's, behind one, whatever
+	// TrustProxy says). 0 = DefaultMaxConnsPerIP; negative turns the limit
+	// off.
+	MaxConnsPerIP int
+
 	// StoreSize, when set, reports the store's size in bytes for
 	// GET /v1/stats (store_bytes) and the metrics.
 	StoreSize func() (int64, error)
+
+	// Fetcher fetches the page of POST /v1/articles {"url": ...,
+	// "fetch": true}. nil = a fetch.Fetcher with its defaults, which
+	// refuses addresses that are not public.
+	Fetcher PageFetcher
+
+	// Feeds, when set, reports the state of the feeds a poller polls, in
+	// GET /v1/stats ("feeds") and the metrics.
+	Feeds FeedStates
 }
 
 func (o Options) withDefaults() Options {
@@ -108,12 +156,31 @@ func (o Options) withDefaults() Options {
 	if o.RateBurst <= 0 {
 		o.RateBurst = max(1, int(2*o.RateLimit))
 	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = DefaultHeaderTimeout
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if o.MaxConnsPerIP == 0 {
+		o.MaxConnsPerIP = DefaultMaxConnsPerIP
+	}
+	if o.Fetcher == nil {
+		o.Fetcher = fetch.New(fetch.Options{})
+	}
 	return o
 }
 
-// Server is readalike's HTTP API. Build it with New, serve Handler, and
-// hand it the engine with SetEngine once the collection is loaded; until
-// then /readyz and every /v1 route answer 503, code "loading". A Server is
+// Server is readalike's HTTP API. Build it with New, serve it with the
+// http.Server of HTTPServer on a listener wrapped by Listener, and hand it
+// the engine with SetEngine once the collection is loaded; until then
+// /readyz and every /v1 route answer 503, code "loading". A Server is
 // safe for concurrent use and starts no goroutine, so it needs no closing:
 // shut down the http.Server that serves it.
 type Server struct {
@@ -123,16 +190,19 @@ type Server struct {
 	engine  atomic.Pointer[recommend.Engine]
 	metrics *metrics
 	limiter *limiter // nil when rate limiting is off
+	conns   *connCounter
+	fetcher PageFetcher
 }
 
 // New returns a server with the given options, with no engine yet.
 func New(opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, fetcher: opts.Fetcher}
 	s.metrics = newMetrics(s)
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)
 	}
+	s.conns = newConnCounter(opts.MaxConnsPerIP)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -143,6 +213,7 @@ func New(opts Options) *Server {
 	}
 	s.echo = e
 
+	e.Use(s.connDeadlines)
 	e.Use(middleware.RequestID())
 	e.Use(s.observe)
 	e.Use(s.recover)
@@ -154,23 +225,31 @@ func New(opts Options) *Server {
 }
 
 // routes registers every route; openapi.json describes each one, and a test
-// holds them to each other.
+// holds them to each other. Every GET route answers HEAD too.
 func (s *Server) routes() {
 	e := s.echo
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
-	e.GET("/openapi.json", s.openAPI)
+	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.GET(path, h, m...)
+		e.HEAD(path, h, m...) // net/http leaves out the body, keeping GET's headers
+	}
+	get("/healthz", s.healthz)
+	get("/readyz", s.readyz)
+	get("/metrics", echo.WrapHandler(s.metrics.handler()))
+	get("/openapi.json", s.openAPI)
 
 	ready, write := s.requireEngine, s.requireKey
 	e.POST("/v1/articles", s.postArticles, write, ready)
-	e.GET("/v1/articles/:id", s.getArticle, ready)
+	get("/v1/articles", s.listArticles, ready)
+	get("/v1/articles/:id", s.getArticle, ready)
+	e.POST("/v1/articles/:id/reads", s.readArticle, ready)
 	e.DELETE("/v1/articles/:id", s.deleteArticle, write, ready)
-	e.GET("/v1/articles/:id/similar", s.similarByID, ready)
+	get("/v1/articles/:id/similar", s.similarByID, ready)
 	e.POST("/v1/similar", s.similarByBody, ready)
+	e.POST("/v1/recommend", s.recommend, ready)
 	e.POST("/v1/analyze", s.analyze, ready)
 	e.POST("/v1/refit", s.refit, write, ready)
-	e.GET("/v1/stats", s.stats, ready)
+	get("/v1/stats", s.stats, ready)
+	get("/v1/config", s.config)
 
 	s.webRoutes() // the reading page at /, not part of the API
 }
@@ -179,7 +258,8 @@ func (s *Server) routes() {
 // and the server answers 503 again. It is safe to call at any time.
 func (s *Server) SetEngine(e *recommend.Engine) { s.engine.Store(e) }
 
-// Handler returns the http.Handler serving the API.
+// Handler returns the http.Handler serving the API. HTTPServer serves it
+// with the connection's timeouts and limits, which a Handler alone lacks.
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Echo returns the echo instance behind Handler, for adding routes or

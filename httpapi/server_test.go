@@ -11,17 +11,19 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/storage"
 )
 
-// testEnv is a real server over httptest with a real engine over an
-// in-memory store, loaded with testdata/articles.jsonl and refitted.
+// testEnv is a real server over httptest, its http.Server and listener
+// those of HTTPServer and Listener, with a real engine over a store, loaded with testdata/articles.jsonl and refitted.
 type testEnv struct {
 	t      testing.TB
 	srv    *Server
 	ts     *httptest.Server
+	conns  *connLog
 	engine *recommend.Engine
 	arts   []recommend.Article // the fixture, as loaded
 }
@@ -42,9 +44,14 @@ func newLoadingEnv(t testing.TB, opts Options) *testEnv {
 		opts.Logger = testLogger(t)
 	}
 	srv := New(opts)
-	ts := httptest.NewServer(srv.Handler())
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Config = srv.HTTPServer() // as serve builds it
+	ts.Listener = srv.Listener(ts.Listener)
+	conns := &connLog{closed: map[string]time.Time{}}
+	ts.Config.ConnState = conns.hook
+	ts.Start()
 	t.Cleanup(ts.Close)
-	return &testEnv{t: t, srv: srv, ts: ts}
+	return &testEnv{t: t, srv: srv, ts: ts, conns: conns}
 }
 
 // setEngine opens an engine over a new store, loads the fixture, refits

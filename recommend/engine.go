@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -96,11 +97,19 @@ type Engine struct {
 	replay  *[]change    // while a refit runs, the changes it must replay; guarded by applyMu
 	changed atomic.Int64 // articles added, replaced or removed since the last fit
 
+	words atomic.Pointer[words] // the forms of the current index's terms, for explanations
+
 	// The neighbor lists' upkeep (neighbors.go).
 	budget     float64      // seconds of upkeep the writer may spend now; guarded by applyMu
 	budgetAt   time.Time    // when budget was last topped up; guarded by applyMu
 	lastBulk   atomic.Int64 // unix nanoseconds of the last write that marked the lists stale
 	rebuilding atomic.Bool  // stale lists are being rebuilt
+
+	// writeGate is held shared by every write from its commit to its
+	// apply, and alone by saveLists, so that saved lists are those of the
+	// articles stored.
+	writeGate sync.RWMutex
+	savedAt   atomic.Uint64 // generation<<32 | epoch of the lists last saved or loaded
 
 	ids       idLocks
 	refitMu   sync.Mutex  // one refit at a time
@@ -120,12 +129,14 @@ type Engine struct {
 type counters struct {
 	queries, postings, skipped, exact, refits atomic.Uint64
 	fromLists                                 atomic.Uint64 // queries answered from neighbor lists
+	reads                                     atomic.Uint64 // reads recorded
 	listRebuilds, listStale                   atomic.Uint64
 }
 
 // Open loads the collection held by store into a new engine: the saved model
-// generation (fitting the first one when the store has none), then every
-// article's vector. progress, when not nil, is called with the articles
+// generation (fitting the first one when the store has none, kept in memory
+// only if the store refuses writes with ErrNoSpace), then every article's
+// vector. progress, when not nil, is called with the articles
 // loaded so far and the total, from time to time and at the end.
 func Open(ctx context.Context, store Store, opts Options, progress func(done, total int)) (*Engine, error) {
 	opts = opts.withDefaults()
@@ -153,18 +164,27 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 		}
 		gen = Generation{Number: 1, N: ts.N, DF: ts.DF, Settings: e.settings(), FittedAt: time.Now().UTC()}
 		if err := store.SaveGeneration(ctx, gen); err != nil {
-			return nil, fmt.Errorf("save first generation: %w", err)
+			if !errors.Is(err, ErrNoSpace) {
+				return nil, fmt.Errorf("save first generation: %w", err)
+			}
+			// A store that refuses writes (a full disk) still serves
+			// reads: the generation lives in memory until a later start.
+			e.log.Warn("first model generation kept in memory only: the store refuses writes", "err", err)
 		}
 	} else if gen.Settings != e.settings() {
 		e.log.Warn("stored model settings differ from the engine's; refit to apply them (re-ingest if the analyzer changed)",
 			"stored", gen.Settings, "engine", e.settings())
 	}
 	model := vectorize.NewModel(e.dict, gen.N, gen.DF, opts.Model)
-	v, err := e.buildIndex(ctx, model, gen.Number, progress)
+	v, words, err := e.buildIndex(ctx, model, gen.Number, progress)
 	if err != nil {
 		return nil, err
 	}
+	if err := e.loadLists(ctx, v); err != nil {
+		return nil, err
+	}
 	e.publish(v)
+	e.words.Store(words)
 	e.changed.Store(int64(abs(v.live - gen.N)))
 	e.budget = maintainShare
 	e.ctx, e.cancel = context.WithCancel(context.Background())
@@ -175,13 +195,19 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 	return e, nil
 }
 
-// Close stops background work and waits for it. It does not close the
-// store.
+// Close stops background work and waits for it, then saves the neighbor
+// lists in a store that keeps them, for the next Open to load rather than
+// rebuild (savedlists.go); lists it cannot save are rebuilt at the next
+// Open, which it logs. It does not close the store.
 func (e *Engine) Close() error {
 	e.bgMu.Lock()
 	e.cancel()
 	e.bgMu.Unlock()
 	e.bg.Wait()
+	if err := e.saveLists(context.Background()); err != nil {
+		// The articles are safe; the next Open rebuilds the lists.
+		e.log.Warn("neighbor lists not saved", "err", err)
+	}
 	return nil
 }
 
@@ -257,7 +283,8 @@ type Stats struct {
 	Lists           string `json:"lists"`
 	ListBytes       int64  `json:"list_bytes"`
 	ListRebuilds    uint64 `json:"list_rebuilds"`
-	ListStale       uint64 `json:"list_stale"` // times a bulk load marked them stale
+	ListStale       uint64 `json:"list_stale"`     // times a bulk load marked them stale
+	ReadsRecorded   uint64 `json:"reads_recorded"` // reads recorded by this process
 	PostingsScanned uint64 `json:"postings_scanned"`
 	PostingsSkipped uint64 `json:"postings_skipped"`
 	ExactScores     uint64 `json:"exact_scores"`
@@ -288,6 +315,7 @@ func (e *Engine) Stats() Stats {
 	}
 	s.ListRebuilds = e.counters.listRebuilds.Load()
 	s.ListStale = e.counters.listStale.Load()
+	s.ReadsRecorded = e.counters.reads.Load()
 	s.Terms = e.dict.Len()
 	s.Refitting = e.refitting.Load()
 	s.Queries = e.counters.queries.Load()

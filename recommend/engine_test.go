@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,6 +113,12 @@ func TestEngineMatchesReference(t *testing.T) {
 						t.Fatalf("op %d: refit: %v", op, err)
 					}
 					checkFromScratch(t, ms)
+				case r < 58:
+					for range 1 + c.R.IntN(4) {
+						if _, err := e.Read(ctx, recommend.Read{ID: live[c.R.IntN(len(live))]}); err != nil {
+							t.Fatalf("op %d: read: %v", op, err)
+						}
+					}
 				default:
 					queries++
 					q := c.Query(live)
@@ -133,8 +140,20 @@ func TestEngineMatchesReference(t *testing.T) {
 						want, what = ref.Similar(v, q), fmt.Sprintf("op %d text %+v", op, q)
 					case 1:
 						hist := []string{live[c.R.IntN(len(live))], live[c.R.IntN(len(live))], "not-there"}
-						res, err = e.SimilarHistory(ctx, hist, q)
-						want, what = ref.Similar(ref.History(hist), q, hist...), fmt.Sprintf("op %d history %v %+v", op, hist, q)
+						neg := []string{}
+						if c.R.IntN(2) == 0 {
+							neg = append(neg, live[c.R.IntN(len(live))], "not-there-either")
+						}
+						strategy := []recommend.Strategy{recommend.Centroid, recommend.MaxSim}[c.R.IntN(2)]
+						var rec recommend.Recommendation
+						rec, err = e.Recommend(ctx, recommend.Profile{History: hist, Negative: neg, Strategy: strategy}, q)
+						res = rec.Result
+						var missing []string
+						want, missing = ref.Recommend(hist, neg, strategy, q)
+						what = fmt.Sprintf("op %d recommend %s %v not %v %+v", op, strategy, hist, neg, q)
+						if err == nil && !slices.Equal(rec.Missing, missing) {
+							t.Fatalf("%s: missing %v, want %v", what, rec.Missing, missing)
+						}
 					default:
 						id := live[c.R.IntN(len(live))]
 						res, err = e.Similar(ctx, id, q)
@@ -147,6 +166,7 @@ func TestEngineMatchesReference(t *testing.T) {
 						t.Fatalf("%s: generation %d, want %d", what, res.Generation, gen)
 					}
 					recommendtest.CheckNeighbors(t, what, res.Neighbors, want, true)
+					checkExplained(t, what, res.Neighbors, q.Explain)
 				}
 			}
 			if queries < ops/4 {
@@ -467,5 +487,30 @@ func TestAutomaticRefit(t *testing.T) {
 			t.Fatal(err)
 		}
 		recommendtest.CheckNeighbors(t, "similar "+id, res.Neighbors, ref.SimilarID(id, recommend.Query{}), true)
+	}
+}
+
+// checkExplained checks that explanations are there when asked for, list
+// shared terms largest first as words, and add up to the score.
+func checkExplained(t *testing.T, what string, ns []recommend.Neighbor, explain bool) {
+	t.Helper()
+	for _, n := range ns {
+		x := n.Explanation
+		if (x != nil) != explain {
+			t.Fatalf("%s: %s has explanation %v, want one: %v", what, n.ID, x, explain)
+		}
+		if x == nil {
+			continue
+		}
+		sum := x.Other
+		for i, ts := range x.Terms {
+			if ts.Word == "" || ts.Term == "" || ts.Contribution <= 0 || (i > 0 && ts.Contribution > x.Terms[i-1].Contribution) {
+				t.Fatalf("%s: %s: bad term %d of %+v", what, n.ID, i, x)
+			}
+			sum += ts.Contribution
+		}
+		if math.Abs(sum-n.Score) > 1e-9 {
+			t.Fatalf("%s: %s: explanation adds up to %.12f, score %.12f", what, n.ID, sum, n.Score)
+		}
 	}
 }

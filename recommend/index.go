@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/readalike/readalike/vectorize"
 )
@@ -43,6 +44,9 @@ type index struct {
 	// seq is odd while the writer changes ids and publishes the view that
 	// goes with the change: see Engine.resolve.
 	seq atomic.Uint64
+	// maxReads is the most reads an article of the index had (for
+	// popularity); it never goes down until the next refit.
+	maxReads atomic.Uint64
 }
 
 // docTable holds the per-doc fields in flat slices. A view holds the
@@ -56,6 +60,12 @@ type docTable struct {
 	pubs              []int64  // published, unix nanoseconds, 0 when unknown
 	cn                []float32
 	dead              []uint32 // the epoch a doc died at, 0 while alive; read and written atomically
+	langs             []uint8  // index in vectorize.Languages()
+	created           []int64  // unix nanoseconds
+	// The article's reads, changed in place by Engine.Read under applyMu,
+	// read atomically: a view sees the latest count of its docs.
+	reads    []uint64
+	lastRead []int64 // unix nanoseconds, 0 when never read
 }
 
 func newDocTable(capacity int) docTable {
@@ -63,6 +73,8 @@ func newDocTable(capacity int) docTable {
 		ids: make([]string, 0, capacity), titles: make([]string, 0, capacity), urls: make([]string, 0, capacity),
 		vecs: make([]vectorize.Vector, 0, capacity), cats: make([]uint32, 0, capacity),
 		pubs: make([]int64, 0, capacity), cn: make([]float32, 0, capacity), dead: make([]uint32, 0, capacity),
+		langs: make([]uint8, 0, capacity), created: make([]int64, 0, capacity),
+		reads: make([]uint64, 0, capacity), lastRead: make([]int64, 0, capacity),
 	}
 }
 
@@ -71,7 +83,24 @@ func (t *docTable) add(a *Article, vec vectorize.Vector, cat uint32, cn float32)
 	t.ids, t.titles, t.urls = append(t.ids, a.ID), append(t.titles, a.Title), append(t.urls, a.URL)
 	t.vecs, t.cats, t.pubs = append(t.vecs, vec), append(t.cats, cat), append(t.pubs, unixNano(a.Published))
 	t.cn, t.dead = append(t.cn, cn), append(t.dead, 0)
+	t.langs, t.created = append(t.langs, langIndex(a.Lang)), append(t.created, unixNano(a.Created))
+	t.reads, t.lastRead = append(t.reads, a.ReadCount), append(t.lastRead, unixNano(a.LastRead))
 }
+
+// langIndex returns the index of a canonical language code in
+// vectorize.Languages(), 0 for one it lacks.
+func langIndex(lang string) uint8 {
+	if lang == "" {
+		lang = vectorize.DefaultLang
+	}
+	if i := slices.Index(languageCodes(), lang); i >= 0 {
+		return uint8(i)
+	}
+	return 0
+}
+
+// languageCodes is vectorize.Languages(), computed once.
+var languageCodes = sync.OnceValue(vectorize.Languages)
 
 // postingList is the postings of one term, doc numbers ascending: the part
 // built with the index, immutable, then the part appended since.
@@ -230,7 +259,13 @@ func (b *builder) add(a *Article, vec vectorize.Vector) {
 	b.cats, c = b.cats.with(a.Category)
 	b.ix.ids.set(a.ID, int32(len(b.docs.ids)))
 	b.docs.add(a, vec, c, 0)
+	if a.ReadCount > b.ix.maxReads.Load() {
+		b.ix.maxReads.Store(a.ReadCount)
+	}
 }
+
+// loadUint64 reads a read count atomically.
+func loadUint64(p *uint64) uint64 { return atomic.LoadUint64(p) }
 
 // view builds the postings, sizing every list exactly, splits the terms
 // and returns the index's first view.
@@ -334,6 +369,14 @@ func (w *writer) remove(id string) bool {
 // put adds an article with its vector, marking dead the article it
 // replaces.
 func (w *writer) put(a *Article, vec vectorize.Vector) {
+	if old, ok := w.lookup(a.ID); ok {
+		// The reads of the article it replaces, as counted in memory: some
+		// may have come after the caller read the stored article.
+		cp := *a
+		cp.ReadCount = atomic.LoadUint64(&w.docs.reads[old])
+		cp.LastRead = fromUnixNano(atomic.LoadInt64(&w.docs.lastRead[old]))
+		a = &cp
+	}
 	w.remove(a.ID)
 	var c uint32
 	w.cats, c = w.cats.with(a.Category)
@@ -358,6 +401,25 @@ func (w *writer) put(a *Article, vec vectorize.Vector) {
 	if w.log != nil {
 		*w.log = append(*w.log, listOp{doc: d, added: true})
 	}
+}
+
+// read counts a read of the article with that id, if w has it, and returns
+// its count and last read then.
+func (w *writer) read(id string, at time.Time) (uint64, time.Time, bool) {
+	d, ok := w.lookup(id)
+	if !ok {
+		return 0, time.Time{}, false
+	}
+	n := atomic.AddUint64(&w.docs.reads[d], 1)
+	if n > w.v.ix.maxReads.Load() {
+		w.v.ix.maxReads.Store(n)
+	}
+	last := atomic.LoadInt64(&w.docs.lastRead[d])
+	if at.UnixNano() > last {
+		last = at.UnixNano()
+		atomic.StoreInt64(&w.docs.lastRead[d], last)
+	}
+	return n, fromUnixNano(last), true
 }
 
 // publish makes everything written visible: it changes the id map and

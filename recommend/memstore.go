@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/readalike/readalike/vectorize"
 )
@@ -23,6 +24,14 @@ type MemoryStore struct {
 	gen       Generation
 	commits   int // Commits that changed articles; stamps neighbor lists
 	neighbors map[string]stampedList
+	reads     map[string]readCount
+	history   map[string][]Read // by reader, oldest first
+}
+
+// readCount is what the reads of one article add up to.
+type readCount struct {
+	n    uint64
+	last time.Time
 }
 
 // stampedList is a neighbor list with the commits counted when it was
@@ -39,6 +48,8 @@ func NewMemoryStore() *MemoryStore {
 		counts:    map[string]vectorize.Counts{},
 		df:        map[string]uint32{},
 		neighbors: map[string]stampedList{},
+		reads:     map[string]readCount{},
+		history:   map[string][]Read{},
 	}
 }
 
@@ -57,16 +68,40 @@ func (s *MemoryStore) Commit(ctx context.Context, w Write) error {
 	s.commits++
 	for _, id := range w.Deletes {
 		s.drop(id)
+		delete(s.reads, id)
 	}
 	for _, p := range w.Puts {
 		s.drop(p.Article.ID)
-		s.articles[p.Article.ID] = p.Article
-		s.counts[p.Article.ID] = slices.Clone(p.Counts)
+		a := p.Article
+		a.ReadCount, a.LastRead = 0, time.Time{}
+		s.articles[a.ID] = a
+		s.counts[a.ID] = slices.Clone(p.Counts)
 		for _, tc := range p.Counts {
 			s.df[tc.Term]++
 		}
 	}
+	for _, r := range w.Reads {
+		if _, ok := s.articles[r.ID]; !ok {
+			continue
+		}
+		rc := s.reads[r.ID]
+		rc.n++
+		if r.At.After(rc.last) {
+			rc.last = r.At
+		}
+		s.reads[r.ID] = rc
+		if r.Reader != "" {
+			s.history[r.Reader] = append(s.history[r.Reader], r)
+		}
+	}
 	return nil
+}
+
+// withReads returns a with the reads recorded for it.
+func (s *MemoryStore) withReads(a Article) Article {
+	rc := s.reads[a.ID]
+	a.ReadCount, a.LastRead = rc.n, rc.last
+	return a
 }
 
 func (s *MemoryStore) drop(id string) {
@@ -88,7 +123,20 @@ func (s *MemoryStore) Article(ctx context.Context, id string) (Article, error) {
 	if !ok {
 		return Article{}, fmt.Errorf("article %q: %w", id, ErrNotFound)
 	}
-	return a, nil
+	return s.withReads(a), nil
+}
+
+// Reads returns the reads of a reader, newest first.
+func (s *MemoryStore) Reads(ctx context.Context, reader string, limit int) ([]Read, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := slices.Clone(s.history[reader])
+	slices.Reverse(out)
+	slices.SortStableFunc(out, func(a, b Read) int { return b.At.Compare(a.At) })
+	if limit > 0 && limit < len(out) {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 // Scan calls fn for every article in id order, on a copy taken when it
@@ -99,7 +147,7 @@ func (s *MemoryStore) Scan(ctx context.Context, bodies bool, fn func(*Article, v
 	arts := make([]Article, len(ids))
 	counts := make([]vectorize.Counts, len(ids))
 	for i, id := range ids {
-		arts[i], counts[i] = s.articles[id], s.counts[id]
+		arts[i], counts[i] = s.withReads(s.articles[id]), s.counts[id]
 		if !bodies {
 			arts[i].Body = ""
 		}

@@ -34,7 +34,7 @@ const (
 	rebuildQuiet = time.Second
 	// maxReplay bounds the changes a rebuild replays on the lists it
 	// built; with more (writes kept coming in bulk) it tries again later.
-	maxReplay = 4096
+	maxReplay = 1024
 )
 
 // unfiltered reports whether q lets every article other than the query's
@@ -63,15 +63,15 @@ func fingerprint(settings string) uint64 {
 // enough articles after the query's rules. Scores are recomputed exactly,
 // as the search computes them, so the answer is the search's to the last
 // bit.
-func (e *Engine) fromList(v *view, d int32, q Query) (Result, bool) {
+func (e *Engine) fromList(v *view, d int32, q Query) ([]ranked, bool) {
 	k := q.k()
-	if !v.lists.valid || !q.unfiltered() || k > v.lists.m {
-		return Result{}, false
+	if !v.lists.valid || !q.unfiltered() || q.reranks() || k > v.lists.m {
+		return nil, false
 	}
 	var buf [64]listEntry
 	entries, complete, epoch := v.lists.read(d, buf[:0])
 	if epoch > v.epoch {
-		return Result{}, false // changed by a write v does not see yet
+		return nil, false // changed by a write v does not see yet
 	}
 	dedup := e.dedup(q)
 	window := len(entries)
@@ -83,7 +83,7 @@ func (e *Engine) fromList(v *view, d int32, q Query) (Result, bool) {
 	enough := false
 	for _, en := range entries[:window] {
 		if !v.alive(en.doc) {
-			return Result{}, false // cannot happen while the list is current
+			return nil, false // cannot happen while the list is current
 		}
 		sc := vectorize.Cosine(qv, v.docs.vecs[en.doc])
 		if sc < q.MinScore {
@@ -99,15 +99,15 @@ func (e *Engine) fromList(v *view, d int32, q Query) (Result, bool) {
 		}
 	}
 	if len(kept) < k && !enough && !complete && window == len(entries) {
-		return Result{}, false // the articles beyond the list may be needed
+		return nil, false // the articles beyond the list may be needed
 	}
-	res := Result{Generation: v.ix.generation, Neighbors: make([]Neighbor, len(kept))}
+	top := make([]ranked, len(kept))
 	for i, x := range kept {
-		res.Neighbors[i] = v.neighbor(x.doc, x.score)
+		top[i] = ranked{scored: x}
 	}
 	e.counters.queries.Add(1)
 	e.counters.fromLists.Add(1)
-	return res, true
+	return top, true
 }
 
 // computeLists computes every list of v: the raw best m of each article.
@@ -202,10 +202,13 @@ func (e *Engine) keepLists(ctx context.Context) {
 // upkeep took more than its share of a core lately. The caller holds
 // applyMu. It returns false when the lists were marked stale.
 func (e *Engine) keepBudget(w *writer, n int) bool {
+	now := time.Now()
 	if !w.lists.valid {
+		if n > bulkWrite {
+			e.lastBulk.Store(now.UnixNano()) // still loading: no rebuild yet
+		}
 		return false
 	}
-	now := time.Now()
 	if !e.budgetAt.IsZero() {
 		e.budget = min(e.budget+maintainShare*now.Sub(e.budgetAt).Seconds(), maintainShare)
 	}

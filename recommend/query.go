@@ -21,7 +21,16 @@ type Query struct {
 	From, To   time.Time // when not zero, only articles published at or after From, at or before To
 	Exclude    []string  // ids never returned
 	NoDedup    bool      // when true, near-duplicates of the query are returned too
-	MinScore   float64   // nothing scoring below it is returned
+	MinScore   float64   // nothing scoring below it (by cosine) is returned
+	Explain    bool      // each neighbor gets its Explanation
+
+	// News-aware ranking (rank.go), off at the zero values.
+	Freshness  float64       // weight of freshness in the score, 0 to 1
+	HalfLife   time.Duration // of freshness; 0 means DefaultHalfLife
+	Popularity float64       // weight of popularity (reads), 0 to 1; with Freshness at most 1
+	Diversity  float64       // MMR's lambda: 0 off, else (0, 1], lower is more diverse
+	Fill       bool          // fill up to k with the query's own category, marked Weak
+	Now        time.Time     // the time freshness is measured at; zero means now
 }
 
 // Validate reports the first field of q that is out of range, as a
@@ -35,7 +44,7 @@ func (q Query) Validate() error {
 	case !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From):
 		return &FieldError{Field: "to", Message: "must not be before from"}
 	}
-	return nil
+	return q.validateRanking()
 }
 
 func (q Query) k() int {
@@ -49,10 +58,16 @@ func (q Query) k() int {
 type Neighbor struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
-	Score     float64   `json:"score"`
+	Score     float64   `json:"score"` // the cosine, or with news-aware ranking the blend of Parts
 	URL       string    `json:"url,omitempty"`
 	Category  string    `json:"category,omitempty"`
 	Published time.Time `json:"published,omitzero"`
+	// Weak marks a neighbor that Query.Fill added below the minimum score.
+	Weak bool `json:"weak,omitempty"`
+	// Parts are what Score blends, with news-aware ranking (rank.go).
+	Parts *ScoreParts `json:"parts,omitempty"`
+	// Explanation, with Query.Explain, says which terms made the cosine.
+	Explanation *Explanation `json:"explanation,omitempty"`
 }
 
 // Result is the answer to a query: the neighbors ranked by score
@@ -70,6 +85,7 @@ type filter struct {
 	categories []uint32 // category numbers; nil means any
 	noCategory bool     // the query names only categories nobody has
 	from, to   int64    // unix nanoseconds; 0 means open
+	fillCat    int64    // category number Query.Fill fills from, -1 for none
 }
 
 // allows reports whether doc number d may be returned.
@@ -95,7 +111,7 @@ func (f *filter) allows(v *view, d int32) bool {
 // -1; exclude are the doc numbers of q.Exclude in v (see Engine.resolve),
 // -1 for those v lacks.
 func newFilter(v *view, q Query, self int32, exclude []int32) *filter {
-	f := &filter{self: self}
+	f := &filter{self: self, fillCat: -1}
 	for _, d := range exclude {
 		if d >= 0 {
 			f.exclude = append(f.exclude, d)

@@ -13,7 +13,7 @@ import (
 // replayInLock is how many pending changes a refit replays while holding
 // the write lock; with more pending it replays a round outside the lock
 // first.
-const replayInLock = 1024
+const replayInLock = 32
 
 // Refit fits the next model generation on the stored term counts, builds its
 // index aside while queries and writes go on, and swaps it in. Changes made
@@ -44,7 +44,7 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 		return 0, fmt.Errorf("refit: term stats: %w", err)
 	}
 	model := vectorize.NewModel(e.dict, ts.N, ts.DF, e.opts.Model)
-	v, err := e.buildIndex(ctx, model, gen, nil)
+	v, words, err := e.buildIndex(ctx, model, gen, nil)
 	if err != nil {
 		return 0, fmt.Errorf("refit: %w", err)
 	}
@@ -69,8 +69,10 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 		pending := (*e.replay)[replayed:]
 		if len(pending) <= replayInLock {
 			replayOn(w, pending)
+			copyReads(e.w, w, *e.replay)
 			w.publish(&e.view)
 			e.w = w
+			e.words.Store(words)
 			e.changed.Add(-changedAtStart)
 			e.applyMu.Unlock()
 			break
@@ -86,13 +88,34 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 	return gen, nil
 }
 
+// copyReads gives the articles read while the refit ran their read counts
+// as the old index has them: all of them, since a read counts in memory
+// under applyMu, which the caller holds. (The new index's scan of the store
+// may have seen some of those reads and not others.)
+func copyReads(old, w *writer, log []change) {
+	for _, c := range log {
+		if c.read == nil {
+			continue
+		}
+		o, ok1 := old.lookup(c.read.ID)
+		d, ok2 := w.lookup(c.read.ID)
+		if ok1 && ok2 {
+			atomic.StoreUint64(&w.docs.reads[d], atomic.LoadUint64(&old.docs.reads[o]))
+			atomic.StoreInt64(&w.docs.lastRead[d], atomic.LoadInt64(&old.docs.lastRead[o]))
+		}
+	}
+}
+
 // replayOn applies changes to an index that is not yet visible.
 func replayOn(w *writer, chs []change) {
 	m := w.v.ix.model
 	for _, c := range chs {
-		if c.put == nil {
+		switch {
+		case c.read != nil:
+			// Counted at the swap (copyReads): the scan may have seen it.
+		case c.put == nil:
 			w.remove(c.del)
-		} else {
+		default:
 			w.put(c.put, m.IndexVector(c.counts))
 		}
 	}
@@ -131,17 +154,19 @@ func (e *Engine) maybeRefit() {
 
 // buildIndex reads every stored article and its term counts and builds the
 // index of generation gen with model m, returning its first view.
-func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64, progress func(done, total int)) (*view, error) {
+func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64, progress func(done, total int)) (*view, *words, error) {
 	ts, err := e.store.TermStats(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("count articles: %w", err)
+		return nil, nil, fmt.Errorf("count articles: %w", err)
 	}
 	total := ts.N
 	b := newBuilder(m, gen, total)
+	votes := wordVotes{}
 	last := time.Now()
 	n := 0
 	err = e.store.Scan(ctx, false, func(a *Article, c vectorize.Counts) error {
 		b.add(a, m.IndexVector(c))
+		votes.add(m.Dictionary(), c)
 		n++
 		if progress != nil && n%4096 == 0 && time.Since(last) > 100*time.Millisecond {
 			progress(n, total)
@@ -150,11 +175,11 @@ func (e *Engine) buildIndex(ctx context.Context, m *vectorize.Model, gen uint64,
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("scan articles: %w", err)
+		return nil, nil, fmt.Errorf("scan articles: %w", err)
 	}
 	v := b.view()
 	if progress != nil {
 		progress(n, max(total, n))
 	}
-	return v, nil
+	return v, votes.words(v), nil
 }

@@ -2,11 +2,17 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/readalike/readalike/vectorize"
 )
+
+// ErrNoSpace is returned, wrapped, by a Store's writes when the disk has
+// too little free space left to take them safely; nothing was written, and
+// reads keep working.
+var ErrNoSpace = errors.New("not enough free disk space")
 
 // Store is what the engine persists through: storage.DB implements it on
 // Badger, MemoryStore in memory. Every method is safe for concurrent use.
@@ -14,7 +20,9 @@ import (
 type Store interface {
 	// Commit writes w atomically (all of it or none of it) and returns
 	// only once it is durable against power loss. A put replaces any
-	// article with the same ID; deleting an absent ID is not an error. An
+	// article with the same ID, keeping its reads (a put's ReadCount and
+	// LastRead are not stored: they come from Write.Reads); deleting an
+	// absent ID is not an error. An
 	// ID appears at most once in w, among its puts and deletes together,
 	// so the order they are applied in cannot matter; a Write that repeats
 	// one is refused, and nothing is written. The store keeps the term
@@ -49,11 +57,16 @@ type Store interface {
 
 	// SaveGeneration durably replaces the fitted model's record.
 	SaveGeneration(ctx context.Context, g Generation) error
+
+	// Reads returns the reads recorded for a reader, newest first, at most
+	// limit of them (all when limit is 0 or less).
+	Reads(ctx context.Context, reader string, limit int) ([]Read, error)
 }
 
-// NeighborStore is a Store that can also keep neighbor lists, for Similar
-// to answer from without searching (see neighbors.go). The engine finds it
-// by type assertion; a Store without it is searched live every time.
+// NeighborStore is a Store that can also keep neighbor lists: the engine
+// saves its lists there at Close and loads them at Open, when they are
+// still exact, instead of rebuilding them (savedlists.go). The engine finds
+// it by type assertion; with a Store without it, every Open rebuilds them.
 type NeighborStore interface {
 	Store
 
@@ -61,7 +74,7 @@ type NeighborStore interface {
 	// article, and returns once they are durable, as Commit does. A list
 	// belongs to the articles as stored when PutNeighbors runs: the caller
 	// must see to it that none changes between computing the lists and
-	// storing them (Engine.Batch holds off the engine's writes). The store
+	// storing them (Engine.Close holds off the engine's writes). The store
 	// does not keep lists or anything in them once it returns. An empty ID
 	// is an error, and nothing is stored.
 	PutNeighbors(ctx context.Context, lists []NeighborList) error
@@ -78,10 +91,25 @@ type NeighborStore interface {
 }
 
 // Write is one atomic change to a Store: articles to put (with their term
-// counts) and ids to delete. An id appears at most once in it.
+// counts), ids to delete, and reads to record. An id appears at most once
+// among its puts and deletes.
 type Write struct {
 	Puts    []Put
 	Deletes []string
+	// Reads each add one to the read count of an article the store holds
+	// (a read of an article it lacks is ignored), make At its last read if
+	// later than the one recorded, and record the read for its reader when
+	// there is one. A read never rewrites the article, nor changes its
+	// term counts or the term statistics; deleting an article forgets its
+	// count.
+	Reads []Read
+}
+
+// Read is one reading of an article.
+type Read struct {
+	ID     string    `json:"id"`
+	Reader string    `json:"reader,omitempty"` // who read it; "" when not known
+	At     time.Time `json:"at"`
 }
 
 // Check reports an id that appears twice in w, among its puts and deletes
@@ -125,9 +153,9 @@ type Generation struct {
 	FittedAt time.Time
 }
 
-// NeighborList is the stored answer of an article's unfiltered query: its
-// nearest articles and everything the answer depends on, so that a later
-// query can tell whether the list answers it exactly (see Engine.Similar).
+// NeighborList is an article's neighbor list as a NeighborStore keeps it:
+// its nearest articles and everything they depend on, so that a later Open
+// can tell whether the list is still exact (see savedlists.go).
 type NeighborList struct {
 	ID         string // the article
 	Generation uint64 // the model generation that scored the neighbors

@@ -20,9 +20,10 @@ const applyChunk = 64
 // change is one write applied to the index, kept for a running refit to
 // replay.
 type change struct {
-	put    *Article // nil for a delete
+	put    *Article // nil for a delete or a read
 	counts vectorize.Counts
 	del    string
+	read   *Read
 }
 
 // Outcome says what a write did to one article.
@@ -56,6 +57,13 @@ type WriteResult struct {
 	// Err says why a Refused article was refused: a *FieldError for bad
 	// input, an error wrapping ErrExists (Create) or ErrNotFound (Delete).
 	Err error
+	// Lang is the language a Created or Replaced article was analysed in;
+	// LangDetected says it was detected (the article gave none), and
+	// LangFallback that its text was too short or too ambiguous to tell,
+	// so that it is vectorize.DefaultLang by default.
+	Lang         string
+	LangDetected bool
+	LangFallback bool
 }
 
 // WriteResults are the results of one write, in the order of its articles.
@@ -101,7 +109,8 @@ func (e *Engine) Create(ctx context.Context, arts ...Article) (WriteResults, err
 }
 
 // Validate checks an article as a write would, without writing it, and
-// puts its language in canonical form. The error is a *FieldError.
+// puts its language in canonical form (an absent one stays absent: the
+// write detects it). The error is a *FieldError.
 func (e *Engine) Validate(a *Article) error {
 	return validate(a, e.opts.MaxBodyBytes)
 }
@@ -181,6 +190,8 @@ func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteR
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	e.writeGate.RLock()
+	defer e.writeGate.RUnlock()
 	if err := e.store.Commit(context.WithoutCancel(ctx), w); err != nil {
 		return nil, fmt.Errorf("commit %d articles: %w", len(w.Puts), err)
 	}
@@ -193,10 +204,12 @@ func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteR
 }
 
 // analyzeAll analyses the articles at positions valid, on all cores for a
-// big write, and sets each one's word count; an article the analyzer
-// refuses gets its error in res.
+// big write, and sets each one's language when it has none (detected:
+// DetectLang), word count and summary; an article the analyzer refuses
+// gets its error in res.
 func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vectorize.Counts {
 	counts := make([]vectorize.Counts, len(arts))
+	model := e.Model()
 	workers := min(runtime.GOMAXPROCS(0), (len(valid)+15)/16)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -206,12 +219,20 @@ func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vec
 			for j := w; j < len(valid); j += workers {
 				i := valid[j]
 				a := &arts[i]
-				an, err := e.analyzer.Analyze(vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang})
+				if a.Lang == "" {
+					res[i].LangFallback = !DetectLang(a)
+				}
+				res[i].Lang, res[i].LangDetected = a.Lang, a.LangDetected
+				doc := vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang}
+				an, err := e.analyzer.Analyze(doc)
 				if err != nil {
 					res[i].Err = analyzeError(err)
 					continue
 				}
 				counts[i], a.Words = an.Counts, an.Words
+				// With the current generation's idf: a summary is fixed
+				// when its article is written.
+				a.Summary, _ = e.analyzer.Summarize(doc, model, 0)
 			}
 		}()
 	}
@@ -259,6 +280,8 @@ func (e *Engine) Delete(ctx context.Context, ids ...string) (WriteResults, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	e.writeGate.RLock()
+	defer e.writeGate.RUnlock()
 	if err := e.store.Commit(context.WithoutCancel(ctx), Write{Deletes: del}); err != nil {
 		return nil, fmt.Errorf("delete %d articles: %w", len(del), err)
 	}
@@ -283,9 +306,11 @@ func (e *Engine) apply(chs []change) {
 		chs = chs[n:]
 		m := e.Model()
 		vecs := make([]vectorize.Vector, n)
+		v, forms := e.view.Load(), e.words.Load()
 		for i, c := range chunk {
 			if c.put != nil {
 				vecs[i] = m.IndexVector(c.counts)
+				forms.learn(m.Dictionary(), v, c.counts)
 			}
 		}
 		e.applyMu.Lock()
@@ -319,4 +344,58 @@ func (e *Engine) apply(chs []change) {
 // ErrNotFound.
 func (e *Engine) Get(ctx context.Context, id string) (Article, error) {
 	return e.store.Article(ctx, id)
+}
+
+// ReadResult is an article's reads after Engine.Read recorded one.
+type ReadResult struct {
+	ID        string    `json:"id"`
+	ReadCount uint64    `json:"read_count"`
+	LastRead  time.Time `json:"last_read"`
+}
+
+// Read records that an article was read: its read count goes up by one and
+// its last read becomes r.At (now when zero) if later, durably, and the
+// read is recorded for r.Reader when there is one (see Recommend). A read
+// changes nothing else: not the article, its vector or any neighbor list.
+// Reads of many articles, or many of one, share their syncs like other
+// writes. Errors: a *FieldError for a bad reader or time, one wrapping
+// ErrNotFound for an unknown id.
+func (e *Engine) Read(ctx context.Context, r Read) (ReadResult, error) {
+	if err := ValidateID(r.ID); err != nil {
+		return ReadResult{}, err
+	}
+	if r.Reader != "" {
+		if err := printable("reader", r.Reader, MaxIDBytes); err != nil {
+			return ReadResult{}, err
+		}
+	}
+	switch {
+	case r.At.IsZero():
+		r.At = time.Now().UTC()
+	case r.At.Before(time.Unix(0, 0)) || r.At.After(time.Now().Add(24*time.Hour)):
+		return ReadResult{}, &FieldError{"at", "must be a time from 1970 up to now"}
+	}
+	r.At = r.At.UTC()
+	unlock := e.ids.lock([]string{r.ID})
+	defer unlock()
+	if !e.Has(r.ID) {
+		return ReadResult{}, fmt.Errorf("article %q: %w", r.ID, ErrNotFound)
+	}
+	if err := ctx.Err(); err != nil {
+		return ReadResult{}, err
+	}
+	if err := e.store.Commit(context.WithoutCancel(ctx), Write{Reads: []Read{r}}); err != nil {
+		return ReadResult{}, fmt.Errorf("record a read of %q: %w", r.ID, err)
+	}
+	e.applyMu.Lock()
+	n, last, ok := e.w.read(r.ID, r.At)
+	if e.replay != nil {
+		*e.replay = append(*e.replay, change{read: &r})
+	}
+	e.applyMu.Unlock()
+	if !ok {
+		return ReadResult{}, fmt.Errorf("article %q: %w", r.ID, ErrNotFound)
+	}
+	e.counters.reads.Add(1)
+	return ReadResult{ID: r.ID, ReadCount: n, LastRead: last}, nil
 }

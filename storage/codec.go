@@ -25,7 +25,17 @@ import (
 //
 //	article v1     1 | title | url | category | lang | published | created |
 //	               updated | last read | uvarint read count | varint words | body
+//	article v2     2 | title | url | category | lang | published | created |
+//	               updated | varint words | summary | uvarint flags | body
+//	               where flags bit 0 is LangDetected (other bits: 0,
+//	               ignored when read)
+//	               (reads live in 'r' records)
+//	reads v1       1 | uvarint count | last read
 //	counts v1      1 | uvarint n | n front-coded (term, uvarint count)
+//	counts v2      2 | uvarint n | n (front-coded (term, uvarint count), word)
+//	               where word is uvarint 0 for none, else uvarint (the
+//	               length of the prefix it shares with the term + 1) then
+//	               the rest as a string
 //	generation v1  1 | uvarint number | uvarint N | fitted at | settings |
 //	               uvarint n | n front-coded (term, uvarint df)
 //	stats v1       1 | uvarint N | flags (bit 0: the df records are current)
@@ -33,24 +43,35 @@ import (
 //	neighbors v1  1 | uvarint stamp | uvarint generation | settings (8 bytes) |
 //	               uvarint k | dedup | min score | uvarint n | n (id, score)
 //	format         one byte: formatVersion
+//	tombstone      0, under an 'a' or 'c' key: the article was deleted
+//	               (tombstone.go); no record has version 0
 //
 // Decoders never panic: corrupt or truncated input is an error wrapping
 // ErrCorrupt, and an unknown version byte one wrapping ErrFormat.
 const (
 	articleV1 byte = 1
+	articleV2 byte = 2
+	readsV1   byte = 1
+	countsV2  byte = 2
 	countsV1  byte = 1
 	genV1     byte = 1
 	statsV1   byte = 1
 	dfV1      byte = 1
 	neighV1   byte = 1
+
+	tombstoneV byte = 0
 )
+
+// flagLangDetected is the bit of an article v2's flags saying that its
+// language was detected (recommend.Article.LangDetected).
+const flagLangDetected = 1 << 0
 
 // encodeArticle encodes a without its ID, which the key holds. The body goes
 // last so that a reader that does not want it stops before it.
 func encodeArticle(a *recommend.Article) []byte {
-	n := 64 + len(a.Title) + len(a.URL) + len(a.Category) + len(a.Lang) + len(a.Body)
+	n := 64 + len(a.Title) + len(a.URL) + len(a.Category) + len(a.Lang) + len(a.Summary) + len(a.Body)
 	b := make([]byte, 0, n)
-	b = append(b, articleV1)
+	b = append(b, articleV2)
 	b = appendString(b, a.Title)
 	b = appendString(b, a.URL)
 	b = appendString(b, a.Category)
@@ -58,18 +79,24 @@ func encodeArticle(a *recommend.Article) []byte {
 	b = appendTime(b, a.Published)
 	b = appendTime(b, a.Created)
 	b = appendTime(b, a.Updated)
-	b = appendTime(b, a.LastRead)
-	b = binary.AppendUvarint(b, a.ReadCount)
 	b = binary.AppendVarint(b, int64(a.Words))
+	b = appendString(b, a.Summary)
+	var flags uint64
+	if a.LangDetected {
+		flags |= flagLangDetected
+	}
+	b = binary.AppendUvarint(b, flags)
 	return appendString(b, a.Body)
 }
 
 // decodeArticle decodes v, stored under id, into a. With body false it skips
-// the body, leaving a.Body empty.
+// the body, leaving a.Body empty. A v1 record carries the reads it had when
+// it was written; a v2 one none, they come from the 'r' record.
 func decodeArticle(id string, v []byte, body bool, a *recommend.Article) error {
 	r := reader{b: v, what: "article"}
-	if err := r.version(articleV1); err != nil {
-		return err
+	ver := r.versions(articleV1, articleV2)
+	if ver == 0 {
+		return r.err
 	}
 	*a = recommend.Article{ID: id}
 	a.Title = r.string()
@@ -79,13 +106,19 @@ func decodeArticle(id string, v []byte, body bool, a *recommend.Article) error {
 	a.Published = r.time()
 	a.Created = r.time()
 	a.Updated = r.time()
-	a.LastRead = r.time()
-	a.ReadCount = r.uvarint()
+	if ver == articleV1 {
+		a.LastRead = r.time()
+		a.ReadCount = r.uvarint()
+	}
 	words := r.varint()
 	if words < math.MinInt || words > math.MaxInt {
 		r.fail("words %d out of range", words)
 	}
 	a.Words = int(words)
+	if ver == articleV2 {
+		a.Summary = r.string()
+		a.LangDetected = r.uvarint()&flagLangDetected != 0
+	}
 	if body {
 		a.Body = r.string()
 	} else {
@@ -94,15 +127,42 @@ func decodeArticle(id string, v []byte, body bool, a *recommend.Article) error {
 	return r.end()
 }
 
+// encodeReads encodes an article's read count and last read.
+func encodeReads(count uint64, last time.Time) []byte {
+	b := binary.AppendUvarint([]byte{readsV1}, count)
+	return appendTime(b, last)
+}
+
+// decodeReads decodes what encodeReads encoded.
+func decodeReads(v []byte) (count uint64, last time.Time, err error) {
+	r := reader{b: v, what: "reads"}
+	if r.versions(readsV1) == 0 {
+		return 0, time.Time{}, r.err
+	}
+	count = r.uvarint()
+	last = r.time()
+	return count, last, r.end()
+}
+
 // encodeCounts encodes c, which must be sorted by term with each term once.
 func encodeCounts(c vectorize.Counts) []byte {
-	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(c)*8)
-	b = append(b, countsV1)
+	b := make([]byte, 0, 1+binary.MaxVarintLen64+len(c)*10)
+	b = append(b, countsV2)
 	b = binary.AppendUvarint(b, uint64(len(c)))
 	var prev string
 	for _, tc := range c {
 		b = appendFrontCoded(b, prev, tc.Term, uint64(tc.Count))
 		prev = tc.Term
+		if tc.Word == "" {
+			b = append(b, 0)
+			continue
+		}
+		shared := 0
+		for shared < len(tc.Term) && shared < len(tc.Word) && tc.Term[shared] == tc.Word[shared] {
+			shared++
+		}
+		b = binary.AppendUvarint(b, uint64(shared)+1)
+		b = appendString(b, tc.Word[shared:])
 	}
 	return b
 }
@@ -111,8 +171,9 @@ func encodeCounts(c vectorize.Counts) []byte {
 // by term, each term once and not empty.
 func decodeCounts(v []byte, dst vectorize.Counts) (vectorize.Counts, error) {
 	r := reader{b: v, what: "counts"}
-	if err := r.version(countsV1); err != nil {
-		return dst[:0], err
+	ver := r.versions(countsV1, countsV2)
+	if ver == 0 {
+		return dst[:0], r.err
 	}
 	n := r.count(3) // shared, suffix length and count take a byte each at least
 	dst = slices.Grow(dst[:0], n)
@@ -122,10 +183,20 @@ func decodeCounts(v []byte, dst vectorize.Counts) (vectorize.Counts, error) {
 		if count > math.MaxUint32 {
 			r.fail("term %q: count %d over 32 bits", term, count)
 		}
+		var word string
+		if ver == countsV2 {
+			if shared := r.uvarint(); shared > 0 {
+				if shared-1 > uint64(len(term)) {
+					r.fail("term %q: word shares %d bytes with it", term, shared-1)
+				} else {
+					word = term[:shared-1] + r.string()
+				}
+			}
+		}
 		if r.err != nil {
 			return dst[:0], r.err
 		}
-		dst = append(dst, vectorize.TermCount{Term: term, Count: uint32(count)})
+		dst = append(dst, vectorize.TermCount{Term: term, Count: uint32(count), Word: word})
 	}
 	if err := r.end(); err != nil {
 		return dst[:0], err
@@ -381,6 +452,23 @@ func (r *reader) version(want byte) error {
 	}
 	r.b = r.b[1:]
 	return nil
+}
+
+// versions reads the version byte, which must be one of want, and returns
+// it; else it sets r.err (ErrFormat for an unknown version, ErrCorrupt for
+// an empty value) and returns 0.
+func (r *reader) versions(want ...byte) byte {
+	if len(r.b) == 0 {
+		r.fail("empty value")
+		return 0
+	}
+	v := r.b[0]
+	if !slices.Contains(want, v) {
+		r.err = fmt.Errorf("decode %s: %w: version %d, want one of %v", r.what, ErrFormat, v, want)
+		return 0
+	}
+	r.b = r.b[1:]
+	return v
 }
 
 // end reports the first error, or an error if bytes are left over.

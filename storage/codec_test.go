@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"errors"
 	"maps"
 	"math"
@@ -24,9 +25,75 @@ func fullArticle() recommend.Article {
 		Published: time.Date(1969, 7, 20, 20, 17, 40, 123, time.UTC),
 		Created:   time.Date(2024, 2, 29, 12, 0, 0, 999999999, time.UTC),
 		Updated:   time.Date(2262, 4, 12, 0, 0, 0, 0, time.UTC), // past UnixNano's range
-		ReadCount: math.MaxUint64,
-		LastRead:  time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC), // one ns after the zero time
 		Words:     -1,
+		Summary:   "A body. With two lines.",
+	}
+}
+
+// Reads live in their own records; the extreme values survive.
+func TestReadsRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		n    uint64
+		last time.Time
+	}{
+		{0, time.Time{}},
+		{math.MaxUint64, time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC)}, // one ns after the zero time
+		{7, time.Date(2026, 3, 1, 10, 0, 0, 5, time.UTC)},
+	} {
+		n, last, err := decodeReads(encodeReads(tc.n, tc.last))
+		if err != nil || n != tc.n || !last.Equal(tc.last) {
+			t.Errorf("reads %d %v: got %d %v, %v", tc.n, tc.last, n, last, err)
+		}
+	}
+	if _, _, err := decodeReads([]byte{readsV1}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("truncated reads: %v, want ErrCorrupt", err)
+	}
+}
+
+// An article written before summaries (v1) still decodes, with the reads it
+// carried then.
+// TestReadsStayInTheLSMTree checks that a reads record, at its largest,
+// is under the value threshold: it never reaches the value log, so a
+// Badger delete of it is safe (tombstone.go).
+func TestReadsStayInTheLSMTree(t *testing.T) {
+	v := encodeReads(math.MaxUint64, time.Unix(math.MaxInt64, 999999999))
+	if int64(len(v)) >= badgerOptions("", Options{}).ValueThreshold {
+		t.Errorf("a reads record takes up to %d bytes, not under the value threshold", len(v))
+	}
+}
+
+// TestTombstoneIsNoRecord checks that no record decodes from a tombstone.
+func TestTombstoneIsNoRecord(t *testing.T) {
+	var a recommend.Article
+	if err := decodeArticle("a", tombstone, true, &a); !errors.Is(err, ErrFormat) {
+		t.Errorf("article: got %v, want ErrFormat", err)
+	}
+	if _, err := decodeCounts(tombstone, nil); !errors.Is(err, ErrFormat) {
+		t.Errorf("counts: got %v, want ErrFormat", err)
+	}
+	if !isTombstone(tombstone) || isTombstone(encodeCounts(nil)) || isTombstone(nil) {
+		t.Errorf("isTombstone wrong")
+	}
+}
+
+func TestArticleV1(t *testing.T) {
+	v := []byte{articleV1}
+	for _, s := range []string{"T", "", "", "en"} {
+		v = appendString(v, s)
+	}
+	for range 3 {
+		v = appendTime(v, time.Time{})
+	}
+	v = appendTime(v, time.Date(2024, 1, 19, 14, 54, 0, 0, time.UTC))
+	v = binary.AppendUvarint(v, 1)
+	v = binary.AppendVarint(v, 244)
+	v = appendString(v, "the body")
+	var a recommend.Article
+	if err := decodeArticle("old", v, true, &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "T" || a.ReadCount != 1 || a.Words != 244 || a.Body != "the body" || a.Summary != "" || a.LastRead.IsZero() {
+		t.Errorf("v1 article: %+v", a)
 	}
 }
 
@@ -113,8 +180,8 @@ func TestCountsRoundTrip(t *testing.T) {
 
 func TestCountsAreCompact(t *testing.T) {
 	c := vectorize.Counts{{Term: "international", Count: 1}, {Term: "internationally", Count: 1}}
-	// version, n, then (shared, len, suffix, count) per term
-	want := 1 + 1 + (1 + 1 + len("international") + 1) + (1 + 1 + len("ly") + 1)
+	// version, n, then (shared, len, suffix, count, no word) per term
+	want := 1 + 1 + (1 + 1 + len("international") + 1 + 1) + (1 + 1 + len("ly") + 1 + 1)
 	if got := len(encodeCounts(c)); got != want {
 		t.Errorf("got %d bytes, want %d", got, want)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/vectorize"
@@ -22,7 +24,9 @@ import (
 // for counts that are not sorted by term, repeat a term, or hold an empty
 // or over-long term or a zero count. It returns an error wrapping
 // ErrBatchTooBig for a batch that does not fit in one Badger transaction
-// (see Options.MemTableSize), and one wrapping ErrClosed after Close.
+// (see Options.MemTableSize), one wrapping recommend.ErrNoSpace, writing
+// nothing, when the disk is nearly full or the store was opened read-only
+// (see Options.MinFreeBytes), and one wrapping ErrClosed after Close.
 //
 // Many concurrent Commits share one sync: Commit hands the batch to the
 // committer goroutine, which applies all the batches waiting; then one sync
@@ -36,6 +40,9 @@ func (d *DB) Commit(ctx context.Context, w recommend.Write) error {
 		return fmt.Errorf("commit: %w", ErrClosed)
 	}
 	defer d.gate.leave()
+	if d.readOnly {
+		return fmt.Errorf("commit: %w", errReadOnly(d.space.min))
+	}
 	r, err := prepare(w)
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -50,6 +57,8 @@ func (d *DB) Commit(ctx context.Context, w recommend.Write) error {
 type request struct {
 	puts    []prepared
 	deletes []string
+	reads   []recommend.Read
+	size    int64      // bytes it writes, roughly
 	err     error      // set by the committer
 	done    chan error // buffered: the committer never waits for Commit
 }
@@ -64,7 +73,7 @@ type prepared struct {
 // prepare checks b and encodes it, in the caller's goroutine so that many
 // writers encode in parallel. It returns nil for an empty batch.
 func prepare(b recommend.Write) (*request, error) {
-	if len(b.Puts) == 0 && len(b.Deletes) == 0 {
+	if len(b.Puts) == 0 && len(b.Deletes) == 0 && len(b.Reads) == 0 {
 		return nil, nil
 	}
 	if err := b.Check(); err != nil {
@@ -73,6 +82,7 @@ func prepare(b recommend.Write) (*request, error) {
 	r := &request{
 		puts:    make([]prepared, len(b.Puts)),
 		deletes: slices.Clone(b.Deletes),
+		reads:   slices.Clone(b.Reads),
 		done:    make(chan error, 1),
 	}
 	for i := range b.Puts {
@@ -86,14 +96,31 @@ func prepare(b recommend.Write) (*request, error) {
 			counts:  encodeCounts(p.Counts),
 			terms:   slices.Clone(p.Counts),
 		}
+		r.size += int64(len(r.puts[i].article) + len(r.puts[i].counts) + 2*(len(p.Article.ID)+entryOverhead))
 	}
 	for i, id := range b.Deletes {
 		if err := checkKey("id", id); err != nil {
 			return nil, fmt.Errorf("delete %d: %w", i, err)
 		}
+		r.size += int64(3 * (len(id) + entryOverhead))
+	}
+	for i, rd := range b.Reads {
+		if err := checkKey("id", rd.ID); err != nil {
+			return nil, fmt.Errorf("read %d: %w", i, err)
+		}
+		if len(rd.Reader) > maxKeyLen || strings.IndexByte(rd.Reader, 0) >= 0 {
+			return nil, fmt.Errorf("read %d: reader %q is longer than %d bytes or holds a NUL", i, rd.Reader, maxKeyLen)
+		}
+		if rd.At.Before(time.Unix(0, 0)) {
+			return nil, fmt.Errorf("read %d: time %v is before 1970", i, rd.At)
+		}
 	}
 	return r, nil
 }
+
+// entryOverhead is roughly what Badger adds to a record in its logs and
+// tables: header, version, checksum, value pointer.
+const entryOverhead = 40
 
 func checkPut(p *recommend.Put) error {
 	if err := checkKey("id", p.Article.ID); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
+	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/vectorize"
 )
 
@@ -45,17 +46,31 @@ const (
 // committed, and equal what the 'c' records say once the acknowledger has
 // applied every committed group. The committer goroutine also writes the
 // df records, in checkpoints (see keys.go).
+//
+// The acknowledger also holds Badger's compactions back from unsynced
+// data. A compaction drops a key's older versions once a newer one is at or
+// below its discard timestamp, which in Badger is below the read timestamp
+// of every open transaction. Were that newer version not yet synced, a
+// power loss could leave it unreadable (its value lost) after the older one
+// is gone: an acknowledged write would be lost with it. So after each
+// group commits, the committer begins a read-only transaction (a pin), and
+// once a sync covering the group succeeded, the acknowledger keeps that pin
+// open in place of the last one: compactions then never drop a version in
+// favour of one written after the last sync. (Open's salvage runs with
+// compactions off, for the same reason; see salvage.go.)
 type committer struct {
 	bdb        *badger.DB
 	sync       *syncer
 	log        *slog.Logger
-	persistent bool // false in memory: checkpoints are pointless
+	persistent bool   // false in memory (and read-only): checkpoints are pointless
+	space      *space // refuses groups on a nearly full disk; nil: no guard
 	maxGroup   int
 	idle       time.Duration // checkpoint once commits pause this long
 
 	reqs        chan *request   // from Commit
 	checkpoints chan chan error // from checkpointNow: checkpoint, then reply
 	acks        chan ackGroup   // committed groups, to the acknowledger
+	pin         *badger.Txn     // begun before the last successful sync; owned by the acknowledger
 	done        chan struct{}   // closed once both goroutines returned
 	closeErr    error           // the last checkpoint's, set before done is closed
 
@@ -83,14 +98,16 @@ type ackGroup struct {
 	reqs    []*request
 	changes []dfChanges
 	written bool
+	pin     *badger.Txn // begun after the group committed, when it wrote
 }
 
-func newCommitter(bdb *badger.DB, s *syncer, log *slog.Logger, st termStats, opts Options, persistent bool) *committer {
+func newCommitter(bdb *badger.DB, s *syncer, log *slog.Logger, st termStats, opts Options, persistent bool, sp *space) *committer {
 	c := &committer{
 		bdb:         bdb,
 		sync:        s,
 		log:         log,
 		persistent:  persistent,
+		space:       sp,
 		maxGroup:    opts.MaxGroup,
 		idle:        opts.checkpointIdle,
 		reqs:        make(chan *request, opts.MaxGroup),
@@ -168,7 +185,11 @@ func (c *committer) run() {
 			}
 			group := c.gather([]*request{r})
 			c.sent++
-			c.acks <- c.commitGroup(group)
+			g := c.commitGroup(group)
+			if g.written {
+				g.pin = c.bdb.NewTransaction(false)
+			}
+			c.acks <- g
 		case reply := <-c.checkpoints:
 			_, err := c.checkpoint()
 			reply <- err
@@ -208,9 +229,20 @@ func (c *committer) gather(group []*request) []*request {
 	return group
 }
 
-// commitGroup commits the group's requests, setting the error of each.
+// commitGroup commits the group's requests, setting the error of each. On
+// a nearly full disk it refuses them all.
 func (c *committer) commitGroup(group []*request) ackGroup {
 	g := ackGroup{reqs: group}
+	var need int64
+	for _, r := range group {
+		need += r.size
+	}
+	if err := c.space.check(need); err != nil {
+		for _, r := range group {
+			r.err = fmt.Errorf("commit: %w", err)
+		}
+		return g
+	}
 	for i := 0; i < len(group); {
 		n, err := c.commitSome(group[i:], &g)
 		for _, r := range group[i : i+n] {
@@ -228,6 +260,11 @@ func (c *committer) commitGroup(group []*request) ackGroup {
 func (c *committer) acknowledge() {
 	pause := time.NewTimer(syncPause)
 	defer pause.Stop()
+	defer func() {
+		if c.pin != nil {
+			c.pin.Discard()
+		}
+	}()
 	synced := make(chan error, 1)
 	var groups []ackGroup
 	last := 0 // batches the last sync covered
@@ -260,6 +297,7 @@ func (c *committer) acknowledge() {
 		if written {
 			err = <-synced
 		}
+		c.movePin(groups, err == nil)
 		last = 0
 		for _, g := range groups {
 			for _, r := range g.reqs {
@@ -272,6 +310,24 @@ func (c *committer) acknowledge() {
 		}
 		c.batches.Add(int64(last))
 		clear(groups) // let the batches be collected
+	}
+}
+
+// movePin keeps the pin of the last group that has one, if the sync
+// covering the groups succeeded, in place of the one kept so far, and
+// discards the others.
+func (c *committer) movePin(groups []ackGroup, synced bool) {
+	for i := range groups {
+		p := groups[i].pin
+		if p == nil {
+			continue
+		}
+		if synced {
+			p, c.pin = c.pin, p
+		}
+		if p != nil {
+			p.Discard()
+		}
 	}
 }
 
@@ -427,20 +483,72 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 		for _, tc := range old {
 			ch.minus = append(ch.minus, tc.Term)
 		}
-		if err := txn.Delete(articleKey(id)); err != nil {
+		// Tombstones, not deletes, which the value-log GC can undo
+		// (tombstone.go).
+		if err := txn.Set(articleKey(id), tombstone); err != nil {
 			return err
 		}
-		if err := txn.Delete(countsKey(id)); err != nil {
+		if err := txn.Set(countsKey(id), tombstone); err != nil {
 			return err
 		}
 		if err := txn.Delete(neighborKey(id)); err != nil {
+			return err
+		}
+		if err := txn.Delete(readsKey(id)); err != nil {
+			return err
+		}
+	}
+	for _, rd := range r.reads {
+		if err := c.applyRead(txn, rd); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// oldCounts returns the counts stored for id, valid until its next call.
+// applyRead adds a read to the article's 'r' record, if the article is
+// stored, and records it for its reader. Reading the record inside txn
+// sees the reads applied before it in the same transaction, so that many
+// reads of one article in a group each count.
+func (c *committer) applyRead(txn *badger.Txn, rd recommend.Read) error {
+	switch stored, err := stored(txn, countsKey(rd.ID)); {
+	case err != nil:
+		return fmt.Errorf("read of %q: %w", rd.ID, err)
+	case !stored:
+		return nil // the article was deleted since: its reads went with it
+	}
+	var count uint64
+	var last time.Time
+	item, err := txn.Get(readsKey(rd.ID))
+	switch {
+	case errors.Is(err, badger.ErrKeyNotFound):
+	case err != nil:
+		return fmt.Errorf("read of %q: %w", rd.ID, err)
+	default:
+		err = item.Value(func(v []byte) error {
+			var derr error
+			count, last, derr = decodeReads(v)
+			return derr
+		})
+		if err != nil {
+			return fmt.Errorf("read of %q: %w", rd.ID, err)
+		}
+	}
+	count++
+	if rd.At.After(last) {
+		last = rd.At
+	}
+	if err := txn.Set(readsKey(rd.ID), encodeReads(count, last)); err != nil {
+		return err
+	}
+	if rd.Reader == "" {
+		return nil
+	}
+	return txn.Set(historyKey(rd), []byte{})
+}
+
+// oldCounts returns the counts stored for id, valid until its next call,
+// and whether there are any: none under a tombstone.
 func (c *committer) oldCounts(txn *badger.Txn, id string) (vectorize.Counts, bool, error) {
 	item, err := txn.Get(countsKey(id))
 	if errors.Is(err, badger.ErrKeyNotFound) {
@@ -449,7 +557,12 @@ func (c *committer) oldCounts(txn *badger.Txn, id string) (vectorize.Counts, boo
 	if err != nil {
 		return nil, false, fmt.Errorf("read counts of %q: %w", id, err)
 	}
+	found := true
 	err = item.Value(func(v []byte) error {
+		if isTombstone(v) {
+			found = false
+			return nil
+		}
 		var derr error
 		c.scratch, derr = decodeCounts(v, c.scratch)
 		return derr
@@ -457,7 +570,24 @@ func (c *committer) oldCounts(txn *badger.Txn, id string) (vectorize.Counts, boo
 	if err != nil {
 		return nil, false, fmt.Errorf("read counts of %q: %w", id, err)
 	}
+	if !found {
+		return nil, false, nil
+	}
 	return c.scratch, true, nil
+}
+
+// stored reports whether txn holds a record under key that is not a
+// tombstone, without reading a value from the value log.
+func stored(txn *badger.Txn, key []byte) (bool, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	t, err := tombstoned(item)
+	return !t, err
 }
 
 // diff adds the terms of now that are not in old to plus, and those of old

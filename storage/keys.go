@@ -1,5 +1,11 @@
 package storage
 
+import (
+	"encoding/binary"
+
+	"github.com/readalike/readalike/recommend"
+)
+
 // The key layout. Every key starts with one byte naming the record kind, so
 // each kind is one contiguous range that a prefix scan reads in key order.
 // Ids and terms follow their prefix byte as raw UTF-8 bytes: byte order is Go's
@@ -9,11 +15,18 @@ package storage
 // starts with a version byte (see codec.go).
 //
 //	key            value                                    written by
-//	'a' id         article, without its id                  Commit
-//	'c' id         term counts of the article, front-coded  Commit
+//	'a' id         article, without its id; a tombstone     Commit
+//	               once deleted
+//	'c' id         term counts of the article, front-coded; Commit
+//	               a tombstone once deleted
 //	'g'            the fitted model's Generation            SaveGeneration
+//	'h' reader 0   nothing: a read by reader of article id  Commit (reads)
+//	  at id        at time at (8 bytes, big-endian unix
+//	               nanoseconds, so a reader's reads sort by time)
 //	'n' id         the article's neighbor list, stamped    PutNeighbors; Commit
 //	               with the version of 's' (see below)      deletes it
+//	'r' id         the article's read count and last read   Commit (reads);
+//	                                                        deleted with 'a'
 //	's'            N, the number of stored articles, and    Commit, checkpoint
 //	               whether the 't' records are current
 //	't' term       df: the number of stored articles        checkpoint
@@ -40,11 +53,20 @@ package storage
 // (A program that predates the 'n' records also rewrites 's' on every
 // commit, so it cannot leave a stale list looking current.) A transaction
 // that deletes or replaces an article deletes its 'n' record as well.
+//
+// A deleted article's 'a' and 'c' keys hold a tombstone, the one byte 0,
+// rather than nothing: a Badger delete of a value in the value log can be
+// undone by Badger's value-log GC (tombstone.go says how, and why 'r' and
+// 'n' records are deleted plainly). Every reader takes a tombstone for no
+// record. Open deletes the tombstones that no longer hide anything
+// (settleDeletes); stores of format 1 had no tombstones (format.go).
 const (
 	prefixArticle  byte = 'a'
 	prefixCounts   byte = 'c'
 	prefixGen      byte = 'g'
 	prefixNeighbor byte = 'n'
+	prefixReads    byte = 'r'
+	prefixHistory  byte = 'h'
 	prefixStats    byte = 's'
 	prefixTerm     byte = 't'
 	prefixFormat   byte = 'v'
@@ -61,6 +83,19 @@ func countsKey(id string) []byte { return prefixed(prefixCounts, id) }
 func termKey(term string) []byte { return prefixed(prefixTerm, term) }
 
 func neighborKey(id string) []byte { return prefixed(prefixNeighbor, id) }
+
+func readsKey(id string) []byte { return prefixed(prefixReads, id) }
+
+// historyPrefix is the start of every 'h' key of reader.
+func historyPrefix(reader string) []byte {
+	return append(prefixed(prefixHistory, reader), 0)
+}
+
+func historyKey(r recommend.Read) []byte {
+	k := historyPrefix(r.Reader)
+	k = binary.BigEndian.AppendUint64(k, uint64(r.At.UnixNano()))
+	return append(k, r.ID...)
+}
 
 func genKey() []byte { return []byte{prefixGen} }
 

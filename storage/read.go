@@ -3,8 +3,11 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -20,10 +23,58 @@ func (d *DB) Article(ctx context.Context, id string) (recommend.Article, error) 
 	err := d.get(ctx, articleKey(id), func(v []byte) error {
 		return decodeArticle(id, v, true, &a)
 	})
+	if err == nil {
+		err = d.get(ctx, readsKey(id), func(v []byte) error {
+			var derr error
+			a.ReadCount, a.LastRead, derr = decodeReads(v)
+			return derr
+		})
+		if errors.Is(err, recommend.ErrNotFound) {
+			err = nil // never read (or written by a version that kept reads in 'a')
+		}
+	}
 	if err != nil {
 		return recommend.Article{}, fmt.Errorf("article %q: %w", id, err)
 	}
 	return a, nil
+}
+
+// Reads returns the reads recorded for reader, newest first, at most limit
+// (all when limit is 0 or less).
+func (d *DB) Reads(ctx context.Context, reader string, limit int) ([]recommend.Read, error) {
+	if !d.gate.enter() {
+		return nil, fmt.Errorf("reads: %w", ErrClosed)
+	}
+	defer d.gate.leave()
+	prefix := historyPrefix(reader)
+	var out []recommend.Read
+	err := d.bdb.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix, opts.PrefetchValues, opts.Reverse = prefix, false, true
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		// Reverse iteration starts at the last key at or before the seek
+		// key: one past every key of the prefix.
+		for it.Seek(append(slices.Clone(prefix), 0xff)); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k := it.Item().Key()[len(prefix):]
+			if len(k) < 8 {
+				return fmt.Errorf("%w: read key of %q too short", ErrCorrupt, reader)
+			}
+			at := time.Unix(0, int64(binary.BigEndian.Uint64(k))).UTC()
+			out = append(out, recommend.Read{ID: string(k[8:]), Reader: reader, At: at})
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reads of %q: %w", reader, err)
+	}
+	return out, nil
 }
 
 // Counts returns the stored term counts of an article, sorted by term, or
@@ -42,7 +93,8 @@ func (d *DB) Counts(ctx context.Context, id string) (vectorize.Counts, error) {
 	return c, nil
 }
 
-// get calls decode with the value of key, translating Badger's not-found.
+// get calls decode with the value of key, translating Badger's not-found,
+// and a tombstone, to recommend.ErrNotFound.
 func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) error {
 	if !d.gate.enter() {
 		return ErrClosed
@@ -56,7 +108,12 @@ func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) e
 		if err != nil {
 			return err
 		}
-		return item.Value(decode)
+		return item.Value(func(v []byte) error {
+			if hasTombstones(key) && isTombstone(v) {
+				return badger.ErrKeyNotFound
+			}
+			return decode(v)
+		})
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return recommend.ErrNotFound
@@ -70,8 +127,11 @@ func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) e
 // fn gets a new Article each call, which it may keep, but must not keep c,
 // whose slice is reused. Scan stops at the first error fn returns and
 // returns it as it is; it checks ctx before each article and returns ctx's
-// error, wrapped, once it ends. A store whose article and count records
-// disagree gives an error wrapping ErrCorrupt. Scan is safe for concurrent
+// error, wrapped, once it ends. Deleted articles (tombstones, see
+// tombstone.go) are skipped. An article without term counts, or term
+// counts without an article, is skipped with a warning in the log: a
+// deleted record come back (see dropOrphans) in a store written before
+// tombstones, which the next recovery deletes. Scan is safe for concurrent
 // use; fn may call the DB's other methods.
 func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article, c vectorize.Counts) error) error {
 	if !d.gate.enter() {
@@ -87,20 +147,34 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 		counts := txn.NewIterator(prefixOptions(prefixCounts))
 		defer counts.Close()
 		counts.Rewind()
+		reads := txn.NewIterator(prefixOptions(prefixReads))
+		defer reads.Close()
+		reads.Rewind()
 		var c vectorize.Counts
-		for articles.Rewind(); articles.Valid(); articles.Next() {
+		for articles.Rewind(); ; articles.Next() {
+			if err := skipTombstones(articles); err != nil {
+				return err
+			}
+			if !articles.Valid() {
+				break
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			id := articles.Item().Key()[1:]
-			if !counts.Valid() {
-				return fmt.Errorf("%w: article %q has no term counts", ErrCorrupt, id)
+			for {
+				if err := skipTombstones(counts); err != nil {
+					return err
+				}
+				if !counts.Valid() || bytes.Compare(counts.Item().Key()[1:], id) >= 0 {
+					break
+				}
+				d.orphan(counts.Item().Key())
+				counts.Next()
 			}
-			switch cid := counts.Item().Key()[1:]; bytes.Compare(cid, id) {
-			case -1:
-				return fmt.Errorf("%w: term counts of %q but no article", ErrCorrupt, cid)
-			case 1:
-				return fmt.Errorf("%w: article %q has no term counts", ErrCorrupt, id)
+			if !counts.Valid() || !bytes.Equal(counts.Item().Key()[1:], id) {
+				d.orphan(articles.Item().Key())
+				continue
 			}
 			a := &recommend.Article{}
 			err := articles.Item().Value(func(v []byte) error {
@@ -108,6 +182,20 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 			})
 			if err != nil {
 				return fmt.Errorf("article %q: %w", id, err)
+			}
+			// The 'r' range lists the ids ever read, in the same order.
+			for reads.Valid() && bytes.Compare(reads.Item().Key()[1:], id) < 0 {
+				reads.Next()
+			}
+			if reads.Valid() && bytes.Equal(reads.Item().Key()[1:], id) {
+				err = reads.Item().Value(func(v []byte) error {
+					var derr error
+					a.ReadCount, a.LastRead, derr = decodeReads(v)
+					return derr
+				})
+				if err != nil {
+					return fmt.Errorf("reads of %q: %w", id, err)
+				}
 			}
 			err = counts.Item().Value(func(v []byte) error {
 				var derr error
@@ -123,8 +211,11 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 				return err
 			}
 		}
-		if counts.Valid() {
-			return fmt.Errorf("%w: term counts of %q but no article", ErrCorrupt, counts.Item().Key()[1:])
+		for ; counts.Valid(); counts.Next() {
+			if err := skipTombstones(counts); err != nil || !counts.Valid() {
+				return err
+			}
+			d.orphan(counts.Item().Key())
 		}
 		return nil
 	})
@@ -135,6 +226,12 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 		return fmt.Errorf("scan: %w", err)
 	}
 	return nil
+}
+
+// orphan logs an article or term-count record whose pair is missing.
+func (d *DB) orphan(key []byte) {
+	d.log.Warn("skipped a record without its pair: a deleted article came back (badger's value-log gc); the next recovery deletes it",
+		"kind", string(key[:1]), "id", string(key[1:]))
 }
 
 // prefixOptions iterates over one record kind, fetching each value only when

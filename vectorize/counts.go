@@ -6,10 +6,13 @@ import (
 )
 
 // TermCount is one term of an article and how often it occurs, title
-// occurrences already multiplied by the title weight.
+// occurrences already multiplied by the title weight, and the word the
+// article writes it as most often (normalised; "" when that is the term
+// itself, or the counts come from where words were not kept).
 type TermCount struct {
 	Term  string
 	Count uint32
+	Word  string
 }
 
 // Counts is an article's term counts, sorted by Term, each term once.

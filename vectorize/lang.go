@@ -24,19 +24,24 @@ type language struct {
 	stop func(word string) bool // Snowball's list
 	// extra, when not nil, holds the words StopExtended removes beyond stop.
 	extra func(word string) bool
+	// elide, when not nil, strips what the language joins to a word with
+	// an apostrophe ("l'école"), before the stop list and the stemmer.
+	elide func(word string) string
+	grams int // DefaultGrams
 }
 
 // languages lists every language github.com/kljensen/snowball ships, by ISO
-// 639-1 code, with Snowball's own stop-word list for each and, for English,
-// readalike's further list (stopwords.go).
+// 639-1 code, with Snowball's own stop-word list for each (for French and
+// Norwegian our copy of it, stopwords.go, as the package's differs) and, for
+// English, readalike's further list.
 var languages = []language{
-	{"en", english.Stem, english.IsStopWord, isEnglishExtraStopWord},
-	{"es", spanish.Stem, spanish.IsStopWord, nil},
-	{"fr", french.Stem, french.IsStopWord, nil},
-	{"hu", hungarian.Stem, hungarian.IsStopWord, nil},
-	{"no", norwegian.Stem, norwegian.IsStopWord, nil},
-	{"ru", russian.Stem, russian.IsStopWord, nil},
-	{"sv", swedish.Stem, swedish.IsStopWord, nil},
+	{"en", english.Stem, english.IsStopWord, isEnglishExtraStopWord, nil, 0},
+	{"es", spanish.Stem, spanish.IsStopWord, nil, nil, 0},
+	{"fr", french.Stem, isFrenchStopWord, nil, elideFrench, 0},
+	{"hu", hungarian.Stem, hungarian.IsStopWord, nil, nil, 3},
+	{"no", norwegian.Stem, isNorwegianStopWord, nil, nil, 3},
+	{"ru", russian.Stem, russian.IsStopWord, nil, nil, 3},
+	{"sv", swedish.Stem, swedish.IsStopWord, nil, nil, 3},
 }
 
 // isStop reports whether w is a stop word of the language under list.

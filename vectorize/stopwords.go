@@ -1,5 +1,11 @@
 package vectorize
 
+import (
+	"strings"
+
+	"github.com/kljensen/snowball/french"
+)
+
 // isEnglishExtraStopWord reports whether w is one of the English words that
 // StopExtended removes on top of Snowball's short list: further function
 // words (determiners, prepositions, conjunctions, modals, pronoun forms),
@@ -78,4 +84,65 @@ func isEnglishExtraStopWord(w string) bool {
 		return true
 	}
 	return false
+}
+
+// isNorwegianStopWord reports whether w is on Snowball's Norwegian stop
+// list (snowballstem.org, algorithms/norwegian/stop.txt: Bokmål and Nynorsk
+// function words). github.com/kljensen/snowball ships a different list
+// under that name, which lacks "den", "de", "har", "seg", "ble" and "blir"
+// and holds content words such as "arbeid", "folk", "makt" and "navn".
+func isNorwegianStopWord(w string) bool {
+	switch w {
+	case "og", "i", "jeg", "det", "at", "en", "et", "den", "til", "er", "som",
+		"på", "de", "med", "han", "av", "ikke", "ikkje", "der", "så", "var",
+		"meg", "seg", "men", "ett", "har", "om", "vi", "min", "mitt", "ha",
+		"hadde", "hun", "nå", "over", "da", "ved", "fra", "du", "ut", "sin",
+		"dem", "oss", "opp", "man", "kan", "hans", "hvor", "eller", "hva",
+		"skal", "selv", "sjøl", "her", "alle", "vil", "bli", "ble", "blei",
+		"blitt", "kunne", "inn", "når", "være", "kom", "noen", "noe", "ville",
+		"dere", "deres", "kun", "ja", "etter", "ned", "skulle", "denne", "for",
+		"deg", "si", "sine", "sitt", "mot", "å", "meget", "hvorfor", "dette",
+		"disse", "uten", "hvordan", "ingen", "din", "ditt", "blir", "samme",
+		"hvilken", "hvilke", "sånn", "inni", "mellom", "vår", "hver", "hvem",
+		"vors", "hvis", "både", "bare", "enn", "fordi", "før", "mange", "også",
+		"slik", "vært", "båe", "begge", "siden", "dykk", "dykkar", "dei",
+		"deira", "deires", "deim", "di", "då", "eg", "ein", "eit", "eitt",
+		"elles", "honom", "hjå", "ho", "hoe", "henne", "hennar", "hennes",
+		"hoss", "hossen", "ingi", "inkje", "korleis", "korso", "kva", "kvar",
+		"kvarhelst", "kven", "kvi", "kvifor", "me", "medan", "mi", "mine",
+		"mykje", "no", "nokon", "noka", "nokor", "noko", "nokre", "sia",
+		"sidan", "so", "somt", "somme", "um", "upp", "vere", "vore", "verte",
+		"vort", "varte", "vart":
+		return true
+	}
+	return false
+}
+
+// isFrenchStopWord reports whether w is on Snowball's French stop list:
+// the list github.com/kljensen/snowball ships, plus the later additions to
+// Snowball's list that it lacks ("les", "ils", "cette", "sans", ...).
+func isFrenchStopWord(w string) bool {
+	switch w {
+	case "ceci", "cela", "celà", "cet", "cette", "ici", "ils", "les", "leurs",
+		"quel", "quels", "quelle", "quelles", "sans", "soi":
+		return true
+	}
+	return french.IsStopWord(w)
+}
+
+// frenchElisions are the elided words French writes joined to the next one
+// by an apostrophe: "l'école", "qu'il", "jusqu'à".
+var frenchElisions = []string{"l'", "d'", "j'", "m'", "n'", "s'", "t'", "c'", "qu'", "jusqu'", "lorsqu'", "puisqu'", "quoiqu'"}
+
+// elideFrench returns w without a leading elided article, pronoun or
+// conjunction ("l'école" is "école"), so that the word is counted, stopped
+// and stemmed as it is written alone. Apostrophes are ASCII by then
+// (normalize folds them).
+func elideFrench(w string) string {
+	for _, e := range frenchElisions {
+		if len(w) > len(e) && strings.HasPrefix(w, e) {
+			return w[len(e):]
+		}
+	}
+	return w
 }

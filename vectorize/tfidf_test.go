@@ -15,10 +15,10 @@ import (
 //
 // and d1 raw = (2*1.22314, 1*1.51083) / 2.87520 = (0.85082, 0.52546).
 var handCorpus = []Counts{
-	{{"appl", 2}, {"banana", 1}},
-	{{"appl", 1}, {"cherri", 1}},
-	{{"banana", 3}},
-	{{"appl", 1}, {"cherri", 1}, {"date", 4}},
+	{{Term: "appl", Count: 2}, {Term: "banana", Count: 1}},
+	{{Term: "appl", Count: 1}, {Term: "cherri", Count: 1}},
+	{{Term: "banana", Count: 3}},
+	{{Term: "appl", Count: 1}, {Term: "cherri", Count: 1}, {Term: "date", Count: 4}},
 }
 
 var handWeights = map[bool][]map[string]float64{
@@ -100,7 +100,7 @@ func TestQueryUnseenTerm(t *testing.T) {
 	m := Fit(handCorpus, ModelOptions{})
 	// "elder" is not in the table: df counts as 1, so
 	// w = (1.2231435513142097, ln(5/2)+1) / norm.
-	q := m.QueryVector(Counts{{"appl", 1}, {"elder", 1}})
+	q := m.QueryVector(Counts{{Term: "appl", Count: 1}, {Term: "elder", Count: 1}})
 	if len(q) != 1 || m.Dictionary().Term(q[0].ID) != "appl" {
 		t.Fatalf("query vector = %v, want only appl", q)
 	}
@@ -111,7 +111,7 @@ func TestQueryUnseenTerm(t *testing.T) {
 		t.Error("Query added a term to the dictionary")
 	}
 	// Vector, for an article joining the collection, adds it.
-	v := m.IndexVector(Counts{{"appl", 1}, {"elder", 1}})
+	v := m.IndexVector(Counts{{Term: "appl", Count: 1}, {Term: "elder", Count: 1}})
 	if len(v) != 2 || math.Abs(float64(v[1].Weight)-0.8429263481500496) > 1e-6 {
 		t.Errorf("article vector = %v, want elder at 0.8429263481500496", v)
 	}
@@ -141,8 +141,9 @@ func TestModelOptionsDefaults(t *testing.T) {
 		want ModelOptions
 		str  string
 	}{
-		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF}, "tf=sublinear min_df=1 max_df=1"},
-		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5}, "tf=raw min_df=2 max_df=0.5"},
+		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight, K1: DefaultK1}, "tf=bm25(k1=1.6) min_df=1 max_df=1 gram_weight=0.7"},
+		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1, K1: DefaultK1}, "tf=raw min_df=2 max_df=0.5 gram_weight=1"},
+		{ModelOptions{TF: TFBM25, K1: 2}, ModelOptions{TF: TFBM25, MinDF: 1, MaxDF: 1, GramWeight: DefaultGramWeight, K1: 2}, "tf=bm25(k1=2) min_df=1 max_df=1 gram_weight=0.7"},
 	}
 	for _, tt := range tests {
 		if got := tt.opts.WithDefaults(); got != tt.want {
@@ -155,14 +156,51 @@ func TestModelOptionsDefaults(t *testing.T) {
 			t.Errorf("Fit(%+v).Options() = %+v, want %+v", tt.opts, got, tt.want)
 		}
 	}
-	// The zero value weighs as the default tf does, and keeps every term.
-	zero, sub := Fit(handCorpus, ModelOptions{}), handWeights[DefaultTF == TFSublinear]
+	// BM25's tf, k1 = 1.6 by default, is the zero value's: tf·idf by the
+	// formulas, normalised.
+	bm := Fit(handCorpus, ModelOptions{})
+	idf := map[string]float64{"appl": 1.2231435513142097, "banana": 1.5108256237659907, "cherri": 1.5108256237659907, "date": 1.916290731874155}
 	for i, c := range handCorpus {
-		for j, w := range zero.Weights64(c) {
-			if d := math.Abs(w - sub[i][c[j].Term]); d > 1e-12 {
-				t.Errorf("zero options, doc %d %s: weight %g, want %g", i, c[j].Term, w, sub[i][c[j].Term])
+		want := make([]float64, len(c))
+		var norm float64
+		for j, tc := range c {
+			n := float64(tc.Count)
+			want[j] = n * 2.6 / (n + 1.6) * idf[tc.Term]
+			norm += want[j] * want[j]
+		}
+		for j, w := range bm.Weights64(c) {
+			if d := math.Abs(w - want[j]/math.Sqrt(norm)); d > 1e-12 {
+				t.Errorf("bm25, doc %d %s: weight %g, want %g", i, c[j].Term, w, want[j]/math.Sqrt(norm))
 			}
 		}
+	}
+}
+
+func TestTFBM25(t *testing.T) {
+	m := Fit(nil, ModelOptions{TF: TFBM25, K1: 1.2})
+	for _, tt := range []struct {
+		count uint32
+		want  float64
+	}{{0, 0}, {1, 1}, {2, 2 * 2.2 / 3.2}, {1000, 1000 * 2.2 / 1001.2}} {
+		if got := m.TF(tt.count); math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("TF(%d) = %g, want %g", tt.count, got, tt.want)
+		}
+	}
+}
+
+// TestGramWeight checks that a character n-gram term weighs GramWeight
+// times a word term of the same count and df.
+func TestGramWeight(t *testing.T) {
+	docs := []Counts{{{Term: "#verk", Count: 1}, {Term: "verk", Count: 1}}, {{Term: "#verk", Count: 1}, {Term: "verk", Count: 1}}, {{Term: "x", Count: 1}}}
+	for _, gw := range []float64{0.5, 1, 2} {
+		m := Fit(docs, ModelOptions{GramWeight: gw})
+		w := m.Weights64(docs[0])
+		if got := w[0] / w[1]; math.Abs(got-gw) > 1e-12 {
+			t.Errorf("gram weight %g: gram/word = %g, want %g", gw, got, gw)
+		}
+	}
+	if err := (ModelOptions{GramWeight: -1}).Validate(); err == nil {
+		t.Error("a negative gram weight validated")
 	}
 }
 
@@ -170,7 +208,7 @@ func TestModelOptionsDefaults(t *testing.T) {
 // empty collection, where every term of a new article is unseen.
 func TestMaxDFOneKeepsAll(t *testing.T) {
 	m := NewModel(NewDictionary(), 0, nil, ModelOptions{MaxDF: 1})
-	if v := m.IndexVector(Counts{{"appl", 1}, {"banana", 2}}); len(v) != 2 {
+	if v := m.IndexVector(Counts{{Term: "appl", Count: 1}, {Term: "banana", Count: 2}}); len(v) != 2 {
 		t.Errorf("vector in an empty collection = %v, want both terms", v)
 	}
 }

@@ -28,8 +28,14 @@ func TestFlagsDefaultToTheEngine(t *testing.T) {
 	if _, err := parseFlags([]string{"-sweep", "-knobs", "colour", "x.jsonl"}, io.Discard); err == nil {
 		t.Error("an unknown knob accepted")
 	}
-	if _, err := parseFlags(nil, io.Discard); err == nil {
-		t.Error("no file accepted")
+	// No file means every corpus of ../shared/data, or an error saying to
+	// give them where that is absent.
+	c, err = parseFlags(nil, io.Discard)
+	switch {
+	case err != nil && !strings.Contains(err.Error(), "give them as arguments"):
+		t.Errorf("no file: %v, want the shared corpora or an error saying to give them", err)
+	case err == nil && (len(c.files) == 0 || !strings.Contains(c.files[0], filepath.Join("shared", "data"))):
+		t.Errorf("no file: files %v, want those of ../shared/data", c.files)
 	}
 }
 

@@ -15,9 +15,12 @@ type knob struct {
 
 // grid is what -sweep varies: each knob over the values worth trying.
 var grid = map[string]knob{
-	"title": {4, func(s *relevance.Settings, i int) { s.TitleWeight = []int{1, 2, 3, 4}[i] }},
-	"tf": {2, func(s *relevance.Settings, i int) {
-		s.TF = []vectorize.TF{vectorize.TFRaw, vectorize.TFSublinear}[i]
+	"title":     {4, func(s *relevance.Settings, i int) { s.TitleWeight = []int{1, 2, 3, 4}[i] }},
+	"shortbody": {3, func(s *relevance.Settings, i int) { s.ShortBody = []int{0, 40, 60}[i] }},
+	"grams":     {4, func(s *relevance.Settings, i int) { s.Grams = []int{-1, 0, 4, 5}[i] }},
+	"gramw":     {3, func(s *relevance.Settings, i int) { s.GramWeight = []float64{0.2, 0.3, 0.5}[i] }},
+	"tf": {3, func(s *relevance.Settings, i int) {
+		s.TF = []vectorize.TF{vectorize.TFRaw, vectorize.TFSublinear, vectorize.TFBM25}[i]
 	}},
 	"stop":   {3, func(s *relevance.Settings, i int) { s.Stop = []string{"none", "snowball", "extended"}[i] }},
 	"stem":   {2, func(s *relevance.Settings, i int) { s.Stemming = i == 0 }},

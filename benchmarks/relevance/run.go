@@ -1,6 +1,7 @@
 package relevance
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/storage"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // K is the number of neighbours scored.
@@ -67,7 +69,10 @@ func (col *Collection) ingest(ctx context.Context, s Settings) error {
 	for lo := 0; lo < len(arts); lo += chunk {
 		batch = batch[:0]
 		for _, a := range arts[lo:min(lo+chunk, len(arts))] {
-			batch = append(batch, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Lang: a.Lang})
+			// An article without a language is English, as the brute force
+			// analyses it, not detected: this measures ranking.
+			lang := cmp.Or(a.Lang, vectorize.DefaultLang)
+			batch = append(batch, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Lang: lang})
 		}
 		rs, err := e.Upsert(ctx, batch...)
 		if err == nil {
@@ -92,6 +97,7 @@ func (col *Collection) Close() error {
 // Result is what one run gives on one corpus.
 type Result struct {
 	Corpus   string   `json:"corpus"`
+	Lang     string   `json:"lang"` // the language most of its articles name
 	Settings Settings `json:"settings"`
 	Articles int      `json:"articles"`
 	Metrics
@@ -134,7 +140,7 @@ func (col *Collection) Evaluate(ctx context.Context, s Settings) (Result, error)
 	if _, err := e.Refit(ctx); err != nil {
 		return Result{}, fmt.Errorf("refit: %w", err)
 	}
-	res := Result{Corpus: col.corpus.Name, Settings: s, Articles: len(col.corpus.Articles), Refit: time.Since(start)}
+	res := Result{Corpus: col.corpus.Name, Lang: col.corpus.Lang(), Settings: s, Articles: len(col.corpus.Articles), Refit: time.Since(start)}
 	start = time.Now()
 	on := newScorer(col.corpus)
 	st, err := e.Batch(ctx, recommend.BatchOptions{Query: recommend.Query{K: K}}, on.add)

@@ -12,7 +12,11 @@ import (
 // explicit: no field's zero value stands for a default here.
 type Settings struct {
 	TitleWeight int          `json:"title_weight"` // each title term counts this many times
-	TF          vectorize.TF `json:"-"`            // TFRaw or TFSublinear
+	ShortBody   int          `json:"short_body"`   // a body of fewer words counts its title once; 0 = never
+	Grams       int          `json:"grams"`        // character n-grams; 0 = each language's default, -1 = none
+	GramWeight  float64      `json:"gram_weight"`  // an n-gram term's share of a word's weight
+	TF          vectorize.TF `json:"-"`            // TFRaw, TFSublinear or TFBM25
+	K1          float64      `json:"k1"`           // TFBM25's saturation
 	Stop        string       `json:"stop"`         // "none", "snowball" or "extended"
 	Stemming    bool         `json:"stemming"`
 	MinLength   int          `json:"min_length"` // runes; 1 keeps all
@@ -35,6 +39,10 @@ func Defaults() Settings {
 	mo := vectorize.ModelOptions{}.WithDefaults()
 	s := Settings{
 		TitleWeight: ao.TitleWeight,
+		ShortBody:   max(ao.ShortBody, 0),
+		Grams:       ao.Grams,
+		GramWeight:  mo.GramWeight,
+		K1:          mo.K1,
 		TF:          mo.TF,
 		Stop:        ao.StopList.String(),
 		Stemming:    !ao.NoStemming,
@@ -55,8 +63,16 @@ func (s Settings) Validate() error {
 	switch {
 	case s.TitleWeight < 1:
 		return fmt.Errorf("title weight must be at least 1, got %d", s.TitleWeight)
-	case s.TF != vectorize.TFRaw && s.TF != vectorize.TFSublinear:
-		return fmt.Errorf("tf must be raw or sublinear, got %v", s.TF)
+	case s.ShortBody < 0:
+		return fmt.Errorf("short body must be 0 (off) or a number of words, got %d", s.ShortBody)
+	case s.Grams < -1:
+		return fmt.Errorf("grams must be -1 (none), 0 (the language's) or a size, got %d", s.Grams)
+	case !(s.K1 > 0):
+		return fmt.Errorf("k1 must be above 0, got %g", s.K1)
+	case !(s.GramWeight > 0):
+		return fmt.Errorf("gram weight must be above 0, got %g", s.GramWeight)
+	case s.TF != vectorize.TFRaw && s.TF != vectorize.TFSublinear && s.TF != vectorize.TFBM25:
+		return fmt.Errorf("tf must be raw, sublinear or bm25, got %v", s.TF)
 	case !known && s.Stop != "none":
 		return fmt.Errorf("stop must be none, snowball or extended, got %q", s.Stop)
 	case s.MinLength < 1:
@@ -75,6 +91,8 @@ func (s Settings) Validate() error {
 func (s Settings) Analyzer() vectorize.Options {
 	o := vectorize.Options{
 		TitleWeight:   s.TitleWeight,
+		ShortBody:     s.ShortBody,
+		Grams:         s.Grams,
 		MinLength:     s.MinLength,
 		StopList:      stopLists[s.Stop],
 		KeepStopWords: s.Stop == "none",
@@ -83,6 +101,9 @@ func (s Settings) Analyzer() vectorize.Options {
 	if s.Stop == "none" {
 		o.StopList = vectorize.StopSnowball
 	}
+	if s.ShortBody == 0 {
+		o.ShortBody = -1
+	}
 	return o
 }
 
@@ -90,7 +111,7 @@ func (s Settings) Analyzer() vectorize.Options {
 func (s Settings) Options() recommend.Options {
 	return recommend.Options{
 		Analyzer:   s.Analyzer(),
-		Model:      vectorize.ModelOptions{TF: s.TF, MinDF: s.MinDF, MaxDF: s.MaxDF},
+		Model:      vectorize.ModelOptions{TF: s.TF, MinDF: s.MinDF, MaxDF: s.MaxDF, GramWeight: s.GramWeight, K1: s.K1},
 		Dedup:      s.Dedup,
 		RefitShare: -1,
 	}
@@ -99,13 +120,17 @@ func (s Settings) Options() recommend.Options {
 // analyzerKey names what the stored term counts depend on: settings with
 // the same key can share a loaded store.
 func (s Settings) analyzerKey() string {
-	return fmt.Sprintf("%d/%s/%t/%d", s.TitleWeight, s.Stop, s.Stemming, s.MinLength)
+	return fmt.Sprintf("%d/%d/%d/%s/%t/%d", s.TitleWeight, s.ShortBody, s.Grams, s.Stop, s.Stemming, s.MinLength)
 }
 
 // String is the settings in the form of the quality table.
 func (s Settings) String() string {
-	return fmt.Sprintf("title=%d tf=%s stop=%s stem=%s minlen=%d min_df=%d max_df=%g dedup=%s",
-		s.TitleWeight, s.TF, s.Stop, onOff(s.Stemming), s.MinLength, s.MinDF, s.MaxDF, DedupString(s.Dedup))
+	tf := s.TF.String()
+	if s.TF == vectorize.TFBM25 {
+		tf += fmt.Sprintf("(k1=%g)", s.K1)
+	}
+	return fmt.Sprintf("title=%d short_body=%d grams=%s gram_w=%g tf=%s stop=%s stem=%s minlen=%d min_df=%d max_df=%g dedup=%s",
+		s.TitleWeight, s.ShortBody, gramsString(s.Grams), s.GramWeight, tf, s.Stop, onOff(s.Stemming), s.MinLength, s.MinDF, s.MaxDF, DedupString(s.Dedup))
 }
 
 // DedupString formats a dedup threshold, "off" for one that keeps
@@ -129,15 +154,28 @@ func ParseDedup(s string) (float64, error) {
 	return d, nil
 }
 
-// ParseTF parses "raw" or "sublinear".
+// ParseTF parses "raw", "sublinear" or "bm25".
 func ParseTF(s string) (vectorize.TF, error) {
 	switch s {
 	case "raw":
 		return vectorize.TFRaw, nil
 	case "sublinear":
 		return vectorize.TFSublinear, nil
+	case "bm25":
+		return vectorize.TFBM25, nil
 	}
-	return 0, fmt.Errorf("tf must be raw or sublinear, got %q", s)
+	return 0, fmt.Errorf("tf must be raw, sublinear or bm25 (k1 = 1.2), got %q", s)
+}
+
+// gramsString formats Settings.Grams.
+func gramsString(g int) string {
+	switch g {
+	case 0:
+		return "lang"
+	case -1:
+		return "off"
+	}
+	return strconv.Itoa(g)
 }
 
 func onOff(b bool) string {

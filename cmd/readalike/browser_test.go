@@ -369,8 +369,8 @@ func checkCollection(t *testing.T, p *tab, api apiClient, be backEnd) {
 }
 
 // checkWithKey reads and writes on a server with an API key: an article
-// opens without a prompt (its read waits for the key), and a refit asks
-// for the key in the dialog and then succeeds.
+// opens without a prompt and its read is counted (reads need no key), and a
+// refit asks for the key in the dialog and then succeeds.
 func checkWithKey(t *testing.T, p *tab, api apiClient, be backEnd) {
 	t.Helper()
 	api.settle()
@@ -379,7 +379,7 @@ func checkWithKey(t *testing.T, p *tab, api apiClient, be backEnd) {
 	if p.evalString(`String(document.querySelector('#key-dialog').open)`) != "false" {
 		t.Error("with an API key, opening an article asked for the key")
 	}
-	want := "needs-key"
+	want := "recorded"
 	if !be.reads {
 		want = "unavailable"
 	}

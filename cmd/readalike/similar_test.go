@@ -219,3 +219,26 @@ func TestBytesText(t *testing.T) {
 		}
 	}
 }
+
+// show prints an article the way the reading page lays it out; similar
+// --explain says why.
+func TestShowAndExplain(t *testing.T) {
+	data, _ := ingestedCorpus(t)
+	r := mustRun(t, "show", "--data", data, "space-01")
+	for _, want := range []string{"Summary\n", "words", "read count", "category", "space", "published"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("show lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	var a recommend.Article
+	if err := json.Unmarshal([]byte(mustRun(t, "show", "--data", data, "--json", "space-01").stdout), &a); err != nil || a.Summary == "" || a.ID != "space-01" {
+		t.Errorf("show --json: %+v, %v", a, err)
+	}
+	if r := readalike(t, "show", "--data", data, "nope"); r.code != exitFailed || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("show of an unknown id: exit %d, %s", r.code, r.stderr)
+	}
+	r = mustRun(t, "similar", "--data", data, "--explain", "--k", "3", "space-01")
+	if strings.Count(r.stdout, "why: ") != 3 || !strings.Contains(r.stdout, "other ") {
+		t.Errorf("similar --explain:\n%s", r.stdout)
+	}
+}

@@ -10,6 +10,7 @@
 
 (() => {
   const HISTORY_KEY = 'readalike.history'; // localStorage: [{id, title}], most recent last
+  const READER_KEY = 'readalike.reader'; // localStorage: this browser's reader id
   const API_KEY = 'readalike.key';         // sessionStorage: the API key, for writes
   const HISTORY_MAX = 50;
   const PAGE_SIZE = 20;
@@ -208,6 +209,28 @@
   async function writesNeedKey() {
     const c = await config();
     return c && typeof c.writes_need_key === 'boolean' ? c.writes_need_key : null;
+  }
+
+  // readsNeedKey: whether recording a read needs the key; a server that
+  // does not say is taken to treat reads as writes.
+  async function readsNeedKey() {
+    const c = await config();
+    return c && typeof c.reads_need_key === 'boolean' ? c.reads_need_key : writesNeedKey();
+  }
+
+  // readerId is this browser's reader id, made once and kept, so that the
+  // server can recommend from the reads it recorded for it.
+  function readerId() {
+    try {
+      let id = localStorage.getItem(READER_KEY);
+      if (!id) {
+        id = 'browser-' + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+        localStorage.setItem(READER_KEY, id);
+      }
+      return id;
+    } catch {
+      return '';
+    }
   }
 
   // ---------------------------------------------------------------- the key dialog
@@ -700,9 +723,11 @@
         : note('No other article is like this one.'));
   }
 
-  // recordRead counts this opening of the article. A read is a write: with
-  // an API key on the server and none in this tab, it is not counted unless
-  // the reader gives the key (it is never asked for unprompted).
+  // recordRead counts this opening of the article, as read by this
+  // browser's reader id. Reads need no key on readalike (GET /v1/config says
+  // reads_need_key false); on a server that wants one, and none in this tab,
+  // it is not counted unless the reader gives the key (never asked for
+  // unprompted).
   async function recordRead(a, els, live) {
     const done = (state, msg) => {
       if (!live()) return;
@@ -710,7 +735,8 @@
       els.readNote.replaceChildren(...(msg ? [msg] : []));
     };
     const post = async () => {
-      const r = await api('POST', `v1/articles/${encodeURIComponent(a.id)}/reads`, { write: true });
+      const reader = readerId();
+      const r = await api('POST', `v1/articles/${encodeURIComponent(a.id)}/reads`, { write: true, body: reader ? { reader } : {} });
       if (!live()) return;
       if (typeof r.read_count === 'number') els.readCount.textContent = count(r.read_count);
       if (r.last_read) els.lastRead.replaceChildren(timeEl(r.last_read, stamp));
@@ -723,7 +749,7 @@
         type: 'button', class: 'link', text: 'Enter the key and count it',
         onclick: async () => { if (await askKey('')) { try { await post(); } catch (e) { done('failed', e.message); } } },
       })));
-    if ((await writesNeedKey()) === true && !memoryKey) {
+    if ((await readsNeedKey()) === true && !memoryKey) {
       offerKey();
       return;
     }

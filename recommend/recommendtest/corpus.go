@@ -54,9 +54,11 @@ func (c *Corpus) Text(words int) string {
 }
 
 // Article returns a random article with that id: most have a category and
-// a date, a few a body repeated twice (which changes nothing).
+// a date, a few a body repeated twice (which changes nothing). Its
+// language is English, said rather than left to detection, which would
+// give its made-up words any language.
 func (c *Corpus) Article(id string) recommend.Article {
-	a := recommend.Article{ID: id, Title: c.Text(1 + c.R.IntN(5)), Body: c.Text(5 + c.R.IntN(60))}
+	a := recommend.Article{ID: id, Lang: "en", Title: c.Text(1 + c.R.IntN(5)), Body: c.Text(5 + c.R.IntN(60))}
 	if c.R.IntN(5) > 0 {
 		a.Category = Categories[c.R.IntN(len(Categories))]
 	}
@@ -110,6 +112,22 @@ func (c *Corpus) Query(live []string) recommend.Query {
 	q.NoDedup = c.R.IntN(3) == 0
 	if c.R.IntN(5) == 0 {
 		q.MinScore = c.R.Float64() * 0.3
+	}
+	q.Explain = c.R.IntN(4) == 0
+	if c.R.IntN(4) == 0 { // news-aware ranking
+		q.Now = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		switch c.R.IntN(4) {
+		case 0:
+			q.Freshness, q.HalfLife = 0.3, time.Duration(24+c.R.IntN(500))*time.Hour
+		case 1:
+			q.Popularity = 0.2
+		case 2:
+			q.Diversity = 0.3 + 0.6*c.R.Float64()
+		}
+		q.Fill = c.R.IntN(2) == 0
+		if q.Fill && c.R.IntN(2) == 0 {
+			q.MinScore = 0.2
+		}
 	}
 	return q
 }

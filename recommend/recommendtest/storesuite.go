@@ -33,6 +33,7 @@ func TestStore(t *testing.T, open func(t *testing.T) recommend.Store) {
 		{"ConcurrentCommits", storeConcurrent},
 		{"ScanStops", storeScanStops},
 		{"NeighborLists", storeNeighborLists},
+		{"Reads", storeReads},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
@@ -109,9 +110,11 @@ func storeRoundTrip(t *testing.T, s recommend.Store) {
 	when := time.Date(2026, 1, 18, 6, 30, 0, 0, time.UTC)
 	a := PutOf("b", "korea", "missil", "missil", "seoul")
 	a.Article = recommend.Article{ID: "b", Title: "Title", Body: "Body text", URL: "https://example.com/b",
-		Category: "world", Lang: "en", Published: when, Created: when.Add(time.Hour), Updated: when.Add(2 * time.Hour),
-		ReadCount: 3, LastRead: when.Add(3 * time.Hour), Words: 42}
+		Category: "world", Lang: "en", LangDetected: true, Published: when, Created: when.Add(time.Hour), Updated: when.Add(2 * time.Hour),
+		ReadCount: 3, LastRead: when.Add(3 * time.Hour), Words: 42, Summary: "The summary."}
 	mustCommit(t, s, recommend.Write{Puts: []recommend.Put{PutOf("c", "x"), a, PutOf("a", "y", "z")}})
+	// A put does not store reads: they come from Write.Reads.
+	a.Article.ReadCount, a.Article.LastRead = 0, time.Time{}
 	got, err := s.Article(ctx, "b")
 	if err != nil {
 		t.Fatal(err)
@@ -132,8 +135,8 @@ func storeRoundTrip(t *testing.T, s recommend.Store) {
 
 func equalArticles(a, b recommend.Article) bool {
 	return a.ID == b.ID && a.Title == b.Title && a.Body == b.Body && a.URL == b.URL && a.Category == b.Category &&
-		a.Lang == b.Lang && a.Published.Equal(b.Published) && a.Created.Equal(b.Created) && a.Updated.Equal(b.Updated) &&
-		a.ReadCount == b.ReadCount && a.LastRead.Equal(b.LastRead) && a.Words == b.Words
+		a.Lang == b.Lang && a.LangDetected == b.LangDetected && a.Published.Equal(b.Published) && a.Created.Equal(b.Created) && a.Updated.Equal(b.Updated) &&
+		a.ReadCount == b.ReadCount && a.LastRead.Equal(b.LastRead) && a.Words == b.Words && a.Summary == b.Summary
 }
 
 func storeNotFound(t *testing.T, s recommend.Store) {
@@ -313,4 +316,53 @@ func storeNeighborLists(t *testing.T, s recommend.Store) {
 	if _, err := ns.Neighbors(ctx, "a"); !errors.Is(err, recommend.ErrNotFound) {
 		t.Fatalf("a list stored before a commit: %v, want ErrNotFound (stale)", err)
 	}
+}
+
+func storeReads(t *testing.T, s recommend.Store) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	mustCommit(t, s, recommend.Write{Puts: []recommend.Put{PutOf("a", "x"), PutOf("b", "y")}})
+	mustCommit(t, s, recommend.Write{Reads: []recommend.Read{
+		{ID: "a", Reader: "r1", At: t0.Add(2 * time.Hour)},
+		{ID: "a", At: t0},                  // anonymous, earlier: the last read stays
+		{ID: "nope", Reader: "r1", At: t0}, // no such article: ignored
+		{ID: "b", Reader: "r1", At: t0.Add(time.Hour)},
+	}})
+	mustCommit(t, s, recommend.Write{Reads: []recommend.Read{{ID: "a", Reader: "r2", At: t0.Add(3 * time.Hour)}}})
+	a, err := s.Article(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.ReadCount != 3 || !a.LastRead.Equal(t0.Add(3*time.Hour)) {
+		t.Fatalf("article a: read count %d, last read %v; want 3 and %v", a.ReadCount, a.LastRead, t0.Add(3*time.Hour))
+	}
+	arts, _ := scanAll(t, s, false)
+	if arts["a"].ReadCount != 3 || arts["b"].ReadCount != 1 {
+		t.Fatalf("Scan: read counts a %d, b %d; want 3 and 1", arts["a"].ReadCount, arts["b"].ReadCount)
+	}
+	reads, err := s.Reads(ctx, "r1", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reads) != 2 || reads[0].ID != "a" || reads[1].ID != "b" || !reads[0].At.Equal(t0.Add(2*time.Hour)) || reads[0].Reader != "r1" {
+		t.Fatalf("Reads(r1): %+v, want a then b, newest first", reads)
+	}
+	if reads, _ := s.Reads(ctx, "r1", 1); len(reads) != 1 || reads[0].ID != "a" {
+		t.Fatalf("Reads(r1, 1): %+v", reads)
+	}
+	if reads, _ := s.Reads(ctx, "nobody", 0); len(reads) != 0 {
+		t.Fatalf("Reads of an unknown reader: %+v", reads)
+	}
+	// Replacing an article keeps its reads; deleting it forgets them.
+	mustCommit(t, s, recommend.Write{Puts: []recommend.Put{PutOf("a", "z")}})
+	if a, _ := s.Article(ctx, "a"); a.ReadCount != 3 {
+		t.Fatalf("after a replace: read count %d, want 3", a.ReadCount)
+	}
+	mustCommit(t, s, recommend.Write{Deletes: []string{"a"}})
+	mustCommit(t, s, recommend.Write{Puts: []recommend.Put{PutOf("a", "z")}})
+	if a, _ := s.Article(ctx, "a"); a.ReadCount != 0 || !a.LastRead.IsZero() {
+		t.Fatalf("deleted and written again: read count %d, last read %v; want none", a.ReadCount, a.LastRead)
+	}
+	// Reads change no term statistics.
+	checkTermStats(t, s)
 }
