@@ -1,11 +1,12 @@
 package benchmarks
 
 import (
-	"bufio"
-	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // sharedArticle is one line of the corpora in ../shared/data.
@@ -28,17 +29,16 @@ func loadShared(tb testing.TB, name string) []sharedArticle {
 	}
 	defer f.Close()
 	var out []sharedArticle
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var a sharedArticle
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			tb.Fatalf("%s: %v", path, err)
+	err = articleio.ReadJSONL(path, f, func(r articleio.Record) error {
+		if r.Err != nil {
+			return fmt.Errorf("%s: %w", r.Where(), r.Err)
 		}
-		out = append(out, a)
-	}
-	if err := sc.Err(); err != nil {
-		tb.Fatalf("%s: %v", path, err)
+		out = append(out, sharedArticle{ID: r.Article.ID, Title: r.Article.Title, Body: r.Article.Body,
+			Category: r.Article.Category, Lang: r.Article.Lang})
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return out
 }

@@ -113,6 +113,9 @@ func (s *Server) classify(err error, c echo.Context) *apiError {
 		return &apiError{Status: http.StatusNotFound, Code: "not_found", Message: err.Error()}
 	case errors.Is(err, recommend.ErrExists):
 		return &apiError{Status: http.StatusConflict, Code: "exists", Message: err.Error()}
+	case errors.Is(err, recommend.ErrNoSpace):
+		return &apiError{Status: http.StatusInsufficientStorage, Code: "insufficient_storage",
+			Message: "the server's disk is nearly full: writes are refused until space is freed; reads still work", Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "timeout",
 			Message: "the request ran out of time", Err: err}

@@ -72,6 +72,8 @@ type engineCollector struct {
 	ready, articles, terms, generation, fitted *prometheus.Desc
 	changed, tombstones, refitting, storeBytes *prometheus.Desc
 	queries, scanned, skipped, exact, refits   *prometheus.Desc
+	listAnswers, listsKept, listRebuilds       *prometheus.Desc
+	listStale, listBytes, reads                *prometheus.Desc
 }
 
 func newEngineCollector(s *Server) *engineCollector {
@@ -94,6 +96,13 @@ func newEngineCollector(s *Server) *engineCollector {
 		skipped:    d("postings_skipped_total", "Postings queries skipped by their score bounds."),
 		exact:      d("exact_scores_total", "Candidates queries scored exactly."),
 		refits:     d("refits_total", "Model refits completed."),
+
+		listAnswers:  d("list_answers_total", "Of the queries, those answered from kept neighbor lists (a lookup)."),
+		listsKept:    d("lists_kept", "1 while the neighbor lists are kept exact and answer queries."),
+		listRebuilds: d("list_rebuilds_total", "Rebuilds of the neighbor lists after a bulk load."),
+		listStale:    d("list_stale_total", "Times a bulk load marked the neighbor lists stale."),
+		listBytes:    d("list_bytes", "Memory the neighbor lists take, in bytes."),
+		reads:        d("reads_total", "Reads of articles recorded."),
 	}
 }
 
@@ -101,7 +110,8 @@ func newEngineCollector(s *Server) *engineCollector {
 func (ec *engineCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{ec.ready, ec.articles, ec.terms, ec.generation, ec.fitted,
 		ec.changed, ec.tombstones, ec.refitting, ec.storeBytes,
-		ec.queries, ec.scanned, ec.skipped, ec.exact, ec.refits} {
+		ec.queries, ec.scanned, ec.skipped, ec.exact, ec.refits,
+		ec.listAnswers, ec.listsKept, ec.listRebuilds, ec.listStale, ec.listBytes, ec.reads} {
 		ch <- d
 	}
 }
@@ -137,6 +147,16 @@ func (ec *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(ec.skipped, st.PostingsSkipped)
 	counter(ec.exact, st.ExactScores)
 	counter(ec.refits, st.Refits)
+	counter(ec.listAnswers, st.ListAnswers)
+	kept := 0.0
+	if st.Lists == "kept" {
+		kept = 1
+	}
+	gauge(ec.listsKept, kept)
+	counter(ec.listRebuilds, st.ListRebuilds)
+	counter(ec.listStale, st.ListStale)
+	gauge(ec.listBytes, float64(st.ListBytes))
+	counter(ec.reads, st.ReadsRecorded)
 	if ec.s.opts.StoreSize != nil {
 		if n, err := ec.s.opts.StoreSize(); err == nil {
 			gauge(ec.storeBytes, float64(n))

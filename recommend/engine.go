@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -127,8 +128,9 @@ type counters struct {
 }
 
 // Open loads the collection held by store into a new engine: the saved model
-// generation (fitting the first one when the store has none), then every
-// article's vector. progress, when not nil, is called with the articles
+// generation (fitting the first one when the store has none, kept in memory
+// only if the store refuses writes with ErrNoSpace), then every article's
+// vector. progress, when not nil, is called with the articles
 // loaded so far and the total, from time to time and at the end.
 func Open(ctx context.Context, store Store, opts Options, progress func(done, total int)) (*Engine, error) {
 	opts = opts.withDefaults()
@@ -156,7 +158,12 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 		}
 		gen = Generation{Number: 1, N: ts.N, DF: ts.DF, Settings: e.settings(), FittedAt: time.Now().UTC()}
 		if err := store.SaveGeneration(ctx, gen); err != nil {
-			return nil, fmt.Errorf("save first generation: %w", err)
+			if !errors.Is(err, ErrNoSpace) {
+				return nil, fmt.Errorf("save first generation: %w", err)
+			}
+			// A store that refuses writes (a full disk) still serves
+			// reads: the generation lives in memory until a later start.
+			e.log.Warn("first model generation kept in memory only: the store refuses writes", "err", err)
 		}
 	} else if gen.Settings != e.settings() {
 		e.log.Warn("stored model settings differ from the engine's; refit to apply them (re-ingest if the analyzer changed)",
@@ -261,7 +268,8 @@ type Stats struct {
 	Lists           string `json:"lists"`
 	ListBytes       int64  `json:"list_bytes"`
 	ListRebuilds    uint64 `json:"list_rebuilds"`
-	ListStale       uint64 `json:"list_stale"` // times a bulk load marked them stale
+	ListStale       uint64 `json:"list_stale"`     // times a bulk load marked them stale
+	ReadsRecorded   uint64 `json:"reads_recorded"` // reads recorded by this process
 	PostingsScanned uint64 `json:"postings_scanned"`
 	PostingsSkipped uint64 `json:"postings_skipped"`
 	ExactScores     uint64 `json:"exact_scores"`
@@ -292,6 +300,7 @@ func (e *Engine) Stats() Stats {
 	}
 	s.ListRebuilds = e.counters.listRebuilds.Load()
 	s.ListStale = e.counters.listStale.Load()
+	s.ReadsRecorded = e.counters.reads.Load()
 	s.Terms = e.dict.Len()
 	s.Refitting = e.refitting.Load()
 	s.Queries = e.counters.queries.Load()

@@ -34,7 +34,7 @@ const (
 	rebuildQuiet = time.Second
 	// maxReplay bounds the changes a rebuild replays on the lists it
 	// built; with more (writes kept coming in bulk) it tries again later.
-	maxReplay = 4096
+	maxReplay = 1024
 )
 
 // unfiltered reports whether q lets every article other than the query's
@@ -202,10 +202,13 @@ func (e *Engine) keepLists(ctx context.Context) {
 // upkeep took more than its share of a core lately. The caller holds
 // applyMu. It returns false when the lists were marked stale.
 func (e *Engine) keepBudget(w *writer, n int) bool {
+	now := time.Now()
 	if !w.lists.valid {
+		if n > bulkWrite {
+			e.lastBulk.Store(now.UnixNano()) // still loading: no rebuild yet
+		}
 		return false
 	}
-	now := time.Now()
 	if !e.budgetAt.IsZero() {
 		e.budget = min(e.budget+maintainShare*now.Sub(e.budgetAt).Seconds(), maintainShare)
 	}

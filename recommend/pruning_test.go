@@ -16,7 +16,7 @@ func TestPruningIsExercised(t *testing.T) {
 	ctx := context.Background()
 	c := recommendtest.NewCorpus(99, 2000)
 	ms := recommend.NewMemoryStore()
-	e, err := recommend.Open(ctx, ms, recommend.Options{RefitShare: -1}, nil)
+	e, err := recommend.Open(ctx, ms, recommend.Options{RefitShare: -1, KeepNeighbors: -1}, nil) // every query searches
 	if err != nil {
 		t.Fatal(err)
 	}

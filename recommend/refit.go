@@ -13,7 +13,7 @@ import (
 // replayInLock is how many pending changes a refit replays while holding
 // the write lock; with more pending it replays a round outside the lock
 // first.
-const replayInLock = 1024
+const replayInLock = 32
 
 // Refit fits the next model generation on the stored term counts, builds its
 // index aside while queries and writes go on, and swaps it in. Changes made

@@ -2,11 +2,17 @@ package recommend
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/readalike/readalike/vectorize"
 )
+
+// ErrNoSpace is returned, wrapped, by a Store's writes when the disk has
+// too little free space left to take them safely; nothing was written, and
+// reads keep working.
+var ErrNoSpace = errors.New("not enough free disk space")
 
 // Store is what the engine persists through: storage.DB implements it on
 // Badger, MemoryStore in memory. Every method is safe for concurrent use.

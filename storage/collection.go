@@ -17,7 +17,10 @@ type Collection struct {
 
 // OpenCollection opens the store in dir (created if absent; in memory
 // when store.InMemory is set) and loads its engine with the given options;
-// progress, when not nil, is told of the load as recommend.Open says.
+// progress, when not nil, is told of the load as recommend.Open says. A
+// store opened read-only, for want of free disk space, gets an engine that
+// never refits on its own, and whose writes fail with an error wrapping
+// recommend.ErrNoSpace.
 func OpenCollection(ctx context.Context, dir string, store Options, engine recommend.Options, progress func(done, total int)) (*Collection, error) {
 	db, err := Open(dir, store)
 	if err != nil {
@@ -25,6 +28,12 @@ func OpenCollection(ctx context.Context, dir string, store Options, engine recom
 	}
 	if engine.Logger == nil {
 		engine.Logger = store.Logger
+	}
+	if db.readOnly && engine.RefitShare >= 0 {
+		// A refit ends by saving its generation: it would do all its work
+		// for a write that is refused.
+		engine.RefitShare = -1
+		db.log.Warn("automatic refits are off while the store is read-only")
 	}
 	e, err := recommend.Open(ctx, db, engine, progress)
 	if err != nil {

@@ -24,7 +24,9 @@ import (
 // for counts that are not sorted by term, repeat a term, or hold an empty
 // or over-long term or a zero count. It returns an error wrapping
 // ErrBatchTooBig for a batch that does not fit in one Badger transaction
-// (see Options.MemTableSize), and one wrapping ErrClosed after Close.
+// (see Options.MemTableSize), one wrapping recommend.ErrNoSpace, writing
+// nothing, when the disk is nearly full or the store was opened read-only
+// (see Options.MinFreeBytes), and one wrapping ErrClosed after Close.
 //
 // Many concurrent Commits share one sync: Commit hands the batch to the
 // committer goroutine, which applies all the batches waiting; then one sync
@@ -38,6 +40,9 @@ func (d *DB) Commit(ctx context.Context, w recommend.Write) error {
 		return fmt.Errorf("commit: %w", ErrClosed)
 	}
 	defer d.gate.leave()
+	if d.readOnly {
+		return fmt.Errorf("commit: %w", errReadOnly(d.space.min))
+	}
 	r, err := prepare(w)
 	if err != nil {
 		return fmt.Errorf("commit: %w", err)
@@ -53,6 +58,7 @@ type request struct {
 	puts    []prepared
 	deletes []string
 	reads   []recommend.Read
+	size    int64      // bytes it writes, roughly
 	err     error      // set by the committer
 	done    chan error // buffered: the committer never waits for Commit
 }
@@ -90,11 +96,13 @@ func prepare(b recommend.Write) (*request, error) {
 			counts:  encodeCounts(p.Counts),
 			terms:   slices.Clone(p.Counts),
 		}
+		r.size += int64(len(r.puts[i].article) + len(r.puts[i].counts) + 2*(len(p.Article.ID)+entryOverhead))
 	}
 	for i, id := range b.Deletes {
 		if err := checkKey("id", id); err != nil {
 			return nil, fmt.Errorf("delete %d: %w", i, err)
 		}
+		r.size += int64(3 * (len(id) + entryOverhead))
 	}
 	for i, rd := range b.Reads {
 		if err := checkKey("id", rd.ID); err != nil {
@@ -109,6 +117,10 @@ func prepare(b recommend.Write) (*request, error) {
 	}
 	return r, nil
 }
+
+// entryOverhead is roughly what Badger adds to a record in its logs and
+// tables: header, version, checksum, value pointer.
+const entryOverhead = 40
 
 func checkPut(p *recommend.Put) error {
 	if err := checkKey("id", p.Article.ID); err != nil {

@@ -46,17 +46,31 @@ const (
 // committed, and equal what the 'c' records say once the acknowledger has
 // applied every committed group. The committer goroutine also writes the
 // df records, in checkpoints (see keys.go).
+//
+// The acknowledger also holds Badger's compactions back from unsynced
+// data. A compaction drops a key's older versions once a newer one is at or
+// below its discard timestamp, which in Badger is below the read timestamp
+// of every open transaction. Were that newer version not yet synced, a
+// power loss could leave it unreadable (its value lost) after the older one
+// is gone: an acknowledged write would be lost with it. So after each
+// group commits, the committer begins a read-only transaction (a pin), and
+// once a sync covering the group succeeded, the acknowledger keeps that pin
+// open in place of the last one: compactions then never drop a version in
+// favour of one written after the last sync. (Open's salvage runs with
+// compactions off, for the same reason; see salvage.go.)
 type committer struct {
 	bdb        *badger.DB
 	sync       *syncer
 	log        *slog.Logger
-	persistent bool // false in memory: checkpoints are pointless
+	persistent bool   // false in memory (and read-only): checkpoints are pointless
+	space      *space // refuses groups on a nearly full disk; nil: no guard
 	maxGroup   int
 	idle       time.Duration // checkpoint once commits pause this long
 
 	reqs        chan *request   // from Commit
 	checkpoints chan chan error // from checkpointNow: checkpoint, then reply
 	acks        chan ackGroup   // committed groups, to the acknowledger
+	pin         *badger.Txn     // begun before the last successful sync; owned by the acknowledger
 	done        chan struct{}   // closed once both goroutines returned
 	closeErr    error           // the last checkpoint's, set before done is closed
 
@@ -84,14 +98,16 @@ type ackGroup struct {
 	reqs    []*request
 	changes []dfChanges
 	written bool
+	pin     *badger.Txn // begun after the group committed, when it wrote
 }
 
-func newCommitter(bdb *badger.DB, s *syncer, log *slog.Logger, st termStats, opts Options, persistent bool) *committer {
+func newCommitter(bdb *badger.DB, s *syncer, log *slog.Logger, st termStats, opts Options, persistent bool, sp *space) *committer {
 	c := &committer{
 		bdb:         bdb,
 		sync:        s,
 		log:         log,
 		persistent:  persistent,
+		space:       sp,
 		maxGroup:    opts.MaxGroup,
 		idle:        opts.checkpointIdle,
 		reqs:        make(chan *request, opts.MaxGroup),
@@ -169,7 +185,11 @@ func (c *committer) run() {
 			}
 			group := c.gather([]*request{r})
 			c.sent++
-			c.acks <- c.commitGroup(group)
+			g := c.commitGroup(group)
+			if g.written {
+				g.pin = c.bdb.NewTransaction(false)
+			}
+			c.acks <- g
 		case reply := <-c.checkpoints:
 			_, err := c.checkpoint()
 			reply <- err
@@ -209,9 +229,20 @@ func (c *committer) gather(group []*request) []*request {
 	return group
 }
 
-// commitGroup commits the group's requests, setting the error of each.
+// commitGroup commits the group's requests, setting the error of each. On
+// a nearly full disk it refuses them all.
 func (c *committer) commitGroup(group []*request) ackGroup {
 	g := ackGroup{reqs: group}
+	var need int64
+	for _, r := range group {
+		need += r.size
+	}
+	if err := c.space.check(need); err != nil {
+		for _, r := range group {
+			r.err = fmt.Errorf("commit: %w", err)
+		}
+		return g
+	}
 	for i := 0; i < len(group); {
 		n, err := c.commitSome(group[i:], &g)
 		for _, r := range group[i : i+n] {
@@ -229,6 +260,11 @@ func (c *committer) commitGroup(group []*request) ackGroup {
 func (c *committer) acknowledge() {
 	pause := time.NewTimer(syncPause)
 	defer pause.Stop()
+	defer func() {
+		if c.pin != nil {
+			c.pin.Discard()
+		}
+	}()
 	synced := make(chan error, 1)
 	var groups []ackGroup
 	last := 0 // batches the last sync covered
@@ -261,6 +297,7 @@ func (c *committer) acknowledge() {
 		if written {
 			err = <-synced
 		}
+		c.movePin(groups, err == nil)
 		last = 0
 		for _, g := range groups {
 			for _, r := range g.reqs {
@@ -273,6 +310,24 @@ func (c *committer) acknowledge() {
 		}
 		c.batches.Add(int64(last))
 		clear(groups) // let the batches be collected
+	}
+}
+
+// movePin keeps the pin of the last group that has one, if the sync
+// covering the groups succeeded, in place of the one kept so far, and
+// discards the others.
+func (c *committer) movePin(groups []ackGroup, synced bool) {
+	for i := range groups {
+		p := groups[i].pin
+		if p == nil {
+			continue
+		}
+		if synced {
+			p, c.pin = c.pin, p
+		}
+		if p != nil {
+			p.Discard()
+		}
 	}
 }
 

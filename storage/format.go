@@ -14,8 +14,8 @@ const formatVersion byte = 1
 
 // checkFormat reads the format record: a store of another format is refused
 // with ErrFormat; an empty store gets the current format, synced, so that it
-// is never mistaken later for a foreign one.
-func checkFormat(bdb *badger.DB, s *syncer) error {
+// is never mistaken later for a foreign one (unless it is read-only).
+func checkFormat(bdb *badger.DB, s *syncer, readOnly bool) error {
 	var version []byte
 	empty := false
 	err := bdb.View(func(txn *badger.Txn) error {
@@ -34,6 +34,8 @@ func checkFormat(bdb *badger.DB, s *syncer) error {
 		return fmt.Errorf("read format: %w", err)
 	}
 	switch {
+	case version == nil && empty && readOnly:
+		return nil
 	case version == nil && empty:
 		err := bdb.Update(func(txn *badger.Txn) error {
 			return txn.Set(formatKey(), []byte{formatVersion})

@@ -26,14 +26,19 @@ const gcDiscardRatio = 0.5
 // could be gone while the deletion survived: acknowledged articles would
 // lose their bodies. But Badger defers deleting rewritten files while any
 // iterator is open. So a GC round holds an iterator open (a gcPin) until
-// the moved values are synced, and only then lets the files go.
+// the moved values are synced, and only then lets the files go. (The other
+// way round, the moved values' pointers can survive a power loss without
+// them; the salvage at the next open then finds the originals in the files
+// still there: salvage.go.)
 type gcLoop struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	rounds atomic.Int64 // GC rounds run, for tests
 }
 
-func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, log *slog.Logger) *gcLoop {
+// startGC starts the loop; a round is skipped while room reports too
+// little free disk space for it.
+func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, room func() bool, log *slog.Logger) *gcLoop {
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &gcLoop{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -58,6 +63,9 @@ func startGC(bdb *badger.DB, s *syncer, dir string, interval time.Duration, log 
 					continue
 				}
 				pin = nil
+			}
+			if !room() {
+				continue
 			}
 			var n int
 			var err error

@@ -30,9 +30,10 @@ func (d *DB) Generation(ctx context.Context) (recommend.Generation, error) {
 }
 
 // SaveGeneration replaces the fitted model's record and returns once it is
-// durable against power loss. It refuses a negative N or an empty term. It
-// is safe for concurrent use, and independent of Commit: it does not wait
-// for the committer.
+// durable against power loss. It refuses a negative N or an empty term, and
+// returns an error wrapping recommend.ErrNoSpace on a nearly full disk (see
+// Options.MinFreeBytes). It is safe for concurrent use, and independent of
+// Commit: it does not wait for the committer.
 func (d *DB) SaveGeneration(ctx context.Context, g recommend.Generation) error {
 	if !d.gate.enter() {
 		return fmt.Errorf("save generation: %w", ErrClosed)
@@ -41,8 +42,14 @@ func (d *DB) SaveGeneration(ctx context.Context, g recommend.Generation) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("save generation: %w", err)
 	}
+	if d.readOnly {
+		return fmt.Errorf("save generation %d: %w", g.Number, errReadOnly(d.space.min))
+	}
 	v, err := encodeGeneration(&g)
 	if err != nil {
+		return fmt.Errorf("save generation %d: %w", g.Number, err)
+	}
+	if err := d.space.check(int64(len(v) + entryOverhead)); err != nil {
 		return fmt.Errorf("save generation %d: %w", g.Number, err)
 	}
 	err = d.bdb.Update(func(txn *badger.Txn) error {

@@ -20,8 +20,10 @@ import (
 // It checks the lists first and returns an error naming the list and the
 // problem, writing nothing, for an empty id or one over 1024 bytes, in the
 // list or among its neighbors, for a k below 1, and for more neighbors
-// than k. It returns an error wrapping ErrClosed after Close. It is safe for
-// concurrent use, and does not keep lists or anything in them.
+// than k. It returns an error wrapping recommend.ErrNoSpace on a nearly
+// full disk (see Options.MinFreeBytes), and one wrapping ErrClosed after
+// Close. It is safe for concurrent use, and does not keep lists or anything
+// in them.
 func (d *DB) PutNeighbors(ctx context.Context, lists []recommend.NeighborList) error {
 	if !d.gate.enter() {
 		return fmt.Errorf("put neighbors: %w", ErrClosed)
@@ -33,6 +35,19 @@ func (d *DB) PutNeighbors(ctx context.Context, lists []recommend.NeighborList) e
 		}
 	}
 	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("put neighbors: %w", err)
+	}
+	if d.readOnly {
+		return fmt.Errorf("put neighbors: %w", errReadOnly(d.space.min))
+	}
+	var need int64
+	for i := range lists {
+		need += int64(64 + len(lists[i].ID) + entryOverhead)
+		for _, n := range lists[i].Neighbors {
+			need += int64(10 + len(n.ID))
+		}
+	}
+	if err := d.space.check(need); err != nil {
 		return fmt.Errorf("put neighbors: %w", err)
 	}
 	// Until the next commit no checkpoint follows, so the stamp stays.

@@ -121,9 +121,11 @@ func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) e
 // fn gets a new Article each call, which it may keep, but must not keep c,
 // whose slice is reused. Scan stops at the first error fn returns and
 // returns it as it is; it checks ctx before each article and returns ctx's
-// error, wrapped, once it ends. A store whose article and count records
-// disagree gives an error wrapping ErrCorrupt. Scan is safe for concurrent
-// use; fn may call the DB's other methods.
+// error, wrapped, once it ends. An article without term counts, or term
+// counts without an article, is skipped with a warning in the log: a
+// deleted record come back (see dropOrphans), which the next recovery
+// deletes. Scan is safe for concurrent use; fn may call the DB's other
+// methods.
 func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article, c vectorize.Counts) error) error {
 	if !d.gate.enter() {
 		return fmt.Errorf("scan: %w", ErrClosed)
@@ -147,14 +149,13 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 				return err
 			}
 			id := articles.Item().Key()[1:]
-			if !counts.Valid() {
-				return fmt.Errorf("%w: article %q has no term counts", ErrCorrupt, id)
+			for counts.Valid() && bytes.Compare(counts.Item().Key()[1:], id) < 0 {
+				d.orphan(counts.Item().Key())
+				counts.Next()
 			}
-			switch cid := counts.Item().Key()[1:]; bytes.Compare(cid, id) {
-			case -1:
-				return fmt.Errorf("%w: term counts of %q but no article", ErrCorrupt, cid)
-			case 1:
-				return fmt.Errorf("%w: article %q has no term counts", ErrCorrupt, id)
+			if !counts.Valid() || !bytes.Equal(counts.Item().Key()[1:], id) {
+				d.orphan(articles.Item().Key())
+				continue
 			}
 			a := &recommend.Article{}
 			err := articles.Item().Value(func(v []byte) error {
@@ -191,8 +192,8 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 				return err
 			}
 		}
-		if counts.Valid() {
-			return fmt.Errorf("%w: term counts of %q but no article", ErrCorrupt, counts.Item().Key()[1:])
+		for ; counts.Valid(); counts.Next() {
+			d.orphan(counts.Item().Key())
 		}
 		return nil
 	})
@@ -203,6 +204,12 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 		return fmt.Errorf("scan: %w", err)
 	}
 	return nil
+}
+
+// orphan logs an article or term-count record whose pair is missing.
+func (d *DB) orphan(key []byte) {
+	d.log.Warn("skipped a record without its pair: a deleted article came back (badger's value-log gc); the next recovery deletes it",
+		"kind", string(key[:1]), "id", string(key[1:]))
 }
 
 // prefixOptions iterates over one record kind, fetching each value only when

@@ -1,11 +1,14 @@
 package storage
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -40,7 +43,8 @@ import (
 //     whose WAL entry survived the power loss would point into new data.
 //
 // Files that were not empty before the first attempt are left alone: any
-// other failure is returned as it is.
+// other failure is returned as it is, but for a manifest whose last change
+// was torn by a power loss, which is cut off (repairManifestTail).
 func openBadger(opts badger.Options, log *slog.Logger) (*badger.DB, error) {
 	var empty []string
 	if !opts.InMemory {
@@ -50,6 +54,17 @@ func openBadger(opts badger.Options, log *slog.Logger) (*badger.DB, error) {
 		}
 	}
 	bdb, err := badger.Open(opts)
+	if err != nil && !opts.InMemory && isManifestError(err) {
+		repaired, rerr := repairManifestTail(filepath.Join(opts.Dir, "MANIFEST"))
+		if rerr != nil {
+			return nil, fmt.Errorf("%w (repairing its torn end: %v)", err, rerr)
+		}
+		if repaired > 0 {
+			log.Warn("store's manifest ends in a torn change, as a power loss during a flush can leave: dropped it",
+				"dir", opts.Dir, "bytes", repaired, "err", err)
+			bdb, err = badger.Open(opts)
+		}
+	}
 	if err == nil || len(empty) == 0 || !isNewFileError(err) {
 		return bdb, err
 	}
@@ -65,6 +80,60 @@ func openBadger(opts badger.Options, log *slog.Logger) (*badger.DB, error) {
 		return nil, fmt.Errorf("after repairing empty log files: %w", err)
 	}
 	return bdb, nil
+}
+
+// isManifestError reports whether err is Badger's failure on a manifest
+// change that does not check out: formatted into the message, like
+// z.NewFile.
+func isManifestError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "manifest has checksum mismatch") || strings.Contains(msg, "Manifest file might be corrupted")
+}
+
+// repairManifestTail cuts a torn change off the end of Badger's manifest
+// and returns how many bytes it cut, 0 when the manifest has no torn end.
+//
+// The manifest is a header and then changes, each a 4-byte length, a
+// 4-byte CRC-32C and the change; Badger appends one and fsyncs it when a
+// table is added or removed, and uses the table only after. A power loss
+// during that fsync can leave the change half written (its pages reach the
+// disk in any order), and Badger then refuses the manifest at every open,
+// though its replay stops quietly at a change cut short by the end of the
+// file. So a change that fails its checksum, or claims to run past the end,
+// and is followed by nothing but zeros, was never relied on, and is cut
+// off. A bad change followed by good data is left alone: that is not a
+// torn append.
+func repairManifestTail(path string) (int64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	const header = 8 // magic and versions
+	off := int64(header)
+	size := int64(len(data))
+	for off+8 <= size {
+		length := int64(binary.BigEndian.Uint32(data[off:]))
+		sum := binary.BigEndian.Uint32(data[off+4:])
+		end := off + 8 + length
+		if end <= size && crc32.Checksum(data[off+8:end], castagnoli) == sum {
+			off = end
+			continue
+		}
+		rest := data[min(end, size):]
+		if slices.ContainsFunc(rest, func(b byte) bool { return b != 0 }) {
+			return 0, nil // not a torn end: leave it to Badger's error
+		}
+		if err := os.Truncate(path, off); err != nil {
+			return 0, err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		return size - off, f.Sync()
+	}
+	return 0, nil
 }
 
 // vlogHeaderSize is the size of the header Badger writes at the start of

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -112,5 +113,67 @@ func TestIsNewFileError(t *testing.T) {
 	}
 	if !isNewFileError(fmt.Errorf("open: %w", z.NewFile)) {
 		t.Error("wrapped z.NewFile: got false, want true")
+	}
+}
+
+// TestOpenRepairsTornManifest appends a half-written change to the
+// manifest, as a power loss during the fsync of a table's addition leaves
+// it: Open cuts it off. A bad change with data after it is not a torn end,
+// and Open fails on it as Badger does.
+func TestOpenRepairsTornManifest(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		after []byte // what follows the torn change
+		ok    bool
+	}{
+		{"torn end", nil, true},
+		{"torn end, zeros after", make([]byte, 100), true},
+		{"bad change before good data", []byte("more changes"), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			d, err := Open(dir, salvageOptions)
+			if err != nil {
+				t.Fatal(err)
+			}
+			commit(t, d, recommend.Write{Puts: []recommend.Put{bigPut("a", "one")}})
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+			// A change of 40 bytes whose second half never reached the disk.
+			torn := make([]byte, 8+40)
+			binary.BigEndian.PutUint32(torn, 40)
+			binary.BigEndian.PutUint32(torn[4:], 0xdeadbeef)
+			copy(torn[8:], "twenty bytes of data")
+			f, err := os.OpenFile(filepath.Join(dir, "MANIFEST"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Write(append(torn, tt.after...))
+			f.Close()
+
+			var logged syncBuffer
+			log := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			opts := salvageOptions
+			opts.Logger = log
+			d, err = Open(dir, opts)
+			if !tt.ok {
+				if err == nil || !strings.Contains(err.Error(), "manifest") {
+					t.Errorf("got %v, want Badger's manifest error", err)
+				}
+				if d != nil {
+					d.Close()
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			defer d.Close()
+			if !strings.Contains(logged.String(), "torn change") {
+				t.Errorf("no word of the repair in the log:\n%s", logged.String())
+			}
+			wantArticle(t, d, "a", "a one")
+		})
 	}
 }

@@ -6,17 +6,25 @@
 // them before acknowledging them. Document frequencies live in memory and
 // reach the disk in checkpoints; reads go straight to Badger. Precomputed
 // neighbor lists are stamped so that any later commit makes them stale
-// (keys.go). DB implements recommend.Store.
+// (keys.go). After a crash or power loss, Open reads every record back and
+// rolls back the writes that did not fully reach the disk (salvage.go); on
+// a nearly full disk, writes are refused before Badger can fault (space.go).
+// DB implements recommend.Store.
 package storage
 
 import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/readalike/readalike/recommend"
 )
 
 var (
@@ -24,8 +32,7 @@ var (
 	// program does not know, such as one written by a newer version.
 	ErrFormat = errors.New("unsupported store format")
 
-	// ErrCorrupt is returned when a stored record cannot be decoded, or the
-	// records disagree with each other.
+	// ErrCorrupt is returned when a stored record cannot be decoded.
 	ErrCorrupt = errors.New("corrupt store")
 
 	// ErrClosed is returned by every method called after Close.
@@ -59,83 +66,184 @@ type Options struct {
 	// may share a sync.
 	MaxGroup int
 
-	checkpointIdle   time.Duration // for tests; 0 means checkpointIdle
-	valueLogFileSize int64         // for tests; 0 means 128 MiB
+	// MinFreeBytes is how much space must stay free on the store's disk:
+	// a write that would leave less is refused with an error wrapping
+	// recommend.ErrNoSpace, and a store with less free at Open is opened
+	// read-only, every write refused alike. Badger would otherwise be
+	// killed by SIGBUS on a full disk. 0 means 2 value-log files plus 16
+	// memtables, 768 MiB with the defaults (space.go says why); negative
+	// turns the guard off.
+	MinFreeBytes int64
+
+	checkpointIdle   time.Duration                    // for tests; 0 means checkpointIdle
+	valueLogFileSize int64                            // for tests; 0 means 128 MiB
+	syncHook         syncHook                         // for tests: sees every fsync of a log file
+	freeSpace        func(path string) (int64, error) // for tests; nil means statfs
 }
 
 const (
-	defaultGCInterval   = 5 * time.Minute
-	defaultMemTableSize = 32 << 20
-	defaultMaxGroup     = 256
+	defaultGCInterval       = 5 * time.Minute
+	defaultMemTableSize     = 32 << 20
+	defaultMaxGroup         = 256
+	defaultValueLogFileSize = 128 << 20
 )
 
 // DB is a readalike store on Badger. It implements recommend.Store. All
 // methods are safe for concurrent use; Close waits for the calls in
 // progress, and every call after it returns ErrClosed.
 type DB struct {
-	bdb  *badger.DB
-	dir  string // "" in memory
-	log  *slog.Logger
-	gate gate
-	sync *syncer
-	c    *committer
-	gc   *gcLoop
+	bdb      *badger.DB
+	dir      string // "" in memory
+	log      *slog.Logger
+	gate     gate
+	sync     *syncer
+	c        *committer
+	gc       *gcLoop
+	space    *space // nil in memory
+	readOnly bool   // opened read-only, for want of free space
+	recovery Recovery
 }
 
 // Open opens the store in dir, creating it if needed, and loads the term
-// statistics into memory. If the process that had the store open died,
-// Open recounts the document frequencies from every article's term counts,
-// which takes time in proportion to the store, and logs a warning. It
-// refuses a store of a newer format with an error wrapping ErrFormat. If
+// statistics into memory. It refuses a store of a newer format with an
+// error wrapping ErrFormat. Only one process may have a store open. With
+// less than Options.MinFreeBytes free on the disk, it opens an existing
+// store read-only (every write then fails with an error wrapping
+// recommend.ErrNoSpace), and refuses to create one.
+//
+// If the process that had the store open died, or the machine lost power,
+// Open first reads back every record: a record whose value cannot be read
+// back belongs to a write that was never acknowledged, and Open rolls its
+// whole transaction back, logging each record and counting them in
+// Recovery (salvage.go says why no acknowledged write can be among them).
+// It then recounts the document frequencies from every article's term
+// counts. Both take time in proportion to the store, and log a warning. If
 // Badger fails on the zero-length log files that a power loss can leave
 // behind (badger issue 2207), Open repairs them, logs a warning and tries
-// once more. Only one process may have a store open.
+// once more.
 func Open(dir string, opts Options) (*DB, error) {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts = opts.withDefaults()
 	if opts.InMemory {
 		dir = ""
 	} else if dir == "" {
 		return nil, errors.New("open store: no directory given")
 	}
-	if opts.MemTableSize <= 0 {
-		opts.MemTableSize = defaultMemTableSize
+	d := &DB{dir: dir, log: opts.Logger}
+	if !opts.InMemory {
+		d.space = &space{dir: dir, min: opts.MinFreeBytes, log: opts.Logger, free: opts.freeSpace}
+		if err := d.prepare(opts); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", dir, err)
+		}
 	}
-	if opts.MaxGroup <= 0 {
-		opts.MaxGroup = defaultMaxGroup
-	}
-	if opts.GCInterval == 0 {
-		opts.GCInterval = defaultGCInterval
-	}
-	if opts.checkpointIdle <= 0 {
-		opts.checkpointIdle = checkpointIdle
-	}
-
-	bdb, err := openBadger(badgerOptions(dir, opts), opts.Logger)
+	bdb, err := openBadger(badgerOptions(dir, opts).WithReadOnly(d.readOnly), opts.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	d := &DB{bdb: bdb, dir: dir, log: opts.Logger}
+	d.bdb = bdb
 	if err := d.load(opts); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
 	d.c.start()
-	if !opts.InMemory && opts.GCInterval > 0 {
-		d.gc = startGC(bdb, d.sync, dir, opts.GCInterval, opts.Logger)
+	if !opts.InMemory && !d.readOnly && opts.GCInterval > 0 {
+		// A GC round writes up to a file's live values before it frees the
+		// file, and a memtable's worth of pointers to them.
+		room := func() bool { return d.space.room(opts.valueLogFileSize + 2*opts.MemTableSize) }
+		d.gc = startGC(bdb, d.sync, dir, opts.GCInterval, room, opts.Logger)
 	}
 	return d, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MemTableSize <= 0 {
+		o.MemTableSize = defaultMemTableSize
+	}
+	if o.MaxGroup <= 0 {
+		o.MaxGroup = defaultMaxGroup
+	}
+	if o.GCInterval == 0 {
+		o.GCInterval = defaultGCInterval
+	}
+	if o.checkpointIdle <= 0 {
+		o.checkpointIdle = checkpointIdle
+	}
+	if o.valueLogFileSize <= 0 {
+		o.valueLogFileSize = defaultValueLogFileSize
+	}
+	if o.MinFreeBytes == 0 {
+		o.MinFreeBytes = defaultMinFree(o.MemTableSize, o.valueLogFileSize)
+	}
+	if o.freeSpace == nil {
+		o.freeSpace = freeBytes
+	}
+	return o
+}
+
+// openMarker is the file a store holds while a process has it open for
+// writing: created (and synced) before Badger opens, removed after Badger
+// closed cleanly. Badger's own files say as much (a clean close leaves no
+// write-ahead log), but a power loss can take a log whose directory entry
+// was not yet synced; the marker is synced before any write.
+const openMarker = "readalike.open"
+
+// prepare readies the directory before Badger opens it: it recovers the
+// store if the process that had it open died (salvage.go), opens it
+// read-only if its disk has too little free space (space.go), and marks it
+// open otherwise.
+func (d *DB) prepare(opts Options) error {
+	marked, err := exists(filepath.Join(d.dir, openMarker))
+	if err != nil {
+		return err
+	}
+	wal, err := hasWAL(d.dir)
+	if err != nil {
+		return err
+	}
+	free, ferr := d.space.free(d.dir)
+	low := opts.MinFreeBytes >= 0 && ferr == nil && free < opts.MinFreeBytes
+	if marked || wal {
+		if need := recoveryRoom(d.dir, opts.MemTableSize); low && free < need {
+			return fmt.Errorf("%w: the store was not closed cleanly, and recovering it writes about %s, more than the %s free",
+				recommend.ErrNoSpace, bytesText(need), bytesText(free))
+		}
+		if d.recovery, err = salvage(d.dir, opts); err != nil {
+			return fmt.Errorf("recover: %w", err)
+		}
+	}
+	if low {
+		if ok, _ := exists(filepath.Join(d.dir, "MANIFEST")); !ok {
+			return fmt.Errorf("%w: no store can be created with %s free, and %s must stay free",
+				recommend.ErrNoSpace, bytesText(free), bytesText(opts.MinFreeBytes))
+		}
+		d.readOnly = true
+		d.log.Warn("disk nearly full: store opened read-only; writes are refused until it is reopened with more space free",
+			"dir", d.dir, "free", free, "min_free", opts.MinFreeBytes)
+		return nil
+	}
+	if err := os.MkdirAll(d.dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(d.dir, openMarker))
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return syncDir(d.dir)
 }
 
 // load checks the format and loads the term statistics, recounting them if
 // the process died since the last checkpoint.
 func (d *DB) load(opts Options) error {
 	var err error
-	if d.sync, err = newSyncer(d.dir); err != nil {
+	if d.sync, err = newSyncer(d.dir, opts.syncHook); err != nil {
 		return err
 	}
-	if err := checkFormat(d.bdb, d.sync); err != nil {
+	if err := checkFormat(d.bdb, d.sync, d.readOnly); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -143,7 +251,7 @@ func (d *DB) load(opts Options) error {
 	if err != nil {
 		return err
 	}
-	d.c = newCommitter(d.bdb, d.sync, d.log, st, opts, !opts.InMemory)
+	d.c = newCommitter(d.bdb, d.sync, d.log, st, opts, !opts.InMemory && !d.readOnly, d.space)
 	// Leaves nothing to recount should the process die again soon.
 	written, err := d.c.checkpoint()
 	if err != nil {
@@ -189,7 +297,7 @@ func badgerOptions(dir string, opts Options) badger.Options {
 		WithValueThreshold(1 << 10).
 		// The value-log GC rewrites one whole file at a time: smaller files
 		// reclaim space sooner, in shorter pauses. Badger maps 2x this.
-		WithValueLogFileSize(128 << 20).
+		WithValueLogFileSize(opts.valueLogFileSize).
 		// We sync once per group of transactions instead (sync.go).
 		WithSyncWrites(false).
 		// The committer is the only writer of articles, counts and stats;
@@ -199,9 +307,6 @@ func badgerOptions(dir string, opts Options) badger.Options {
 		// Badger's metrics are process-wide expvar globals; Size reports
 		// what stats needs.
 		WithMetricsEnabled(false)
-	if opts.valueLogFileSize > 0 {
-		o = o.WithValueLogFileSize(opts.valueLogFileSize)
-	}
 	if opts.InMemory {
 		// Nothing goes to a value log in memory: every value must fit
 		// under the threshold, whose largest allowed value is 1 MiB.
@@ -226,10 +331,24 @@ func (d *DB) Close() error {
 	if cerr := d.bdb.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil && d.dir != "" && !d.readOnly {
+		// Closed cleanly: nothing to recover at the next open.
+		if err = os.Remove(filepath.Join(d.dir, openMarker)); err == nil || errors.Is(err, os.ErrNotExist) {
+			err = syncDir(d.dir)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("close store %s: %w", d.dir, err)
 	}
 	return nil
+}
+
+// Recovery returns what Open did to recover the store, if it was not
+// closed cleanly: the zero Recovery if it was.
+func (d *DB) Recovery() Recovery {
+	r := d.recovery
+	r.Articles = slices.Clone(r.Articles)
+	return r
 }
 
 // Path returns the directory the store lives in, or "" in memory.

@@ -17,10 +17,10 @@ import (
 // Badger writes through mmap: once a transaction commits, a killed process
 // loses nothing, but the pages may still be only in the page cache. With
 // SyncWrites off, Badger leaves syncing to us, and syncer fsyncs the files
-// that committed transactions were written to: the active memtable's
-// write-ahead log (.mem) and the active value-log file (.vlog). On Linux
-// fsync writes back every dirty page of the file, those dirtied through a
-// shared mmap included (msync(MS_SYNC) is the same operation).
+// that committed transactions were written to: the memtables' write-ahead
+// logs (.mem) and the value logs (.vlog). On Linux fsync writes back every
+// dirty page of the file, those dirtied through a shared mmap included
+// (msync(MS_SYNC) is the same operation).
 //
 // Why not badger.DB.Sync, which does just that? It holds Badger's DB lock
 // for reading while it syncs the WAL, and every Badger write takes that
@@ -30,14 +30,26 @@ import (
 // memtable fills up during a commit, Badger moves it to the flush queue and
 // opens a new WAL, and never syncs the old one; its entries are durable only
 // once the memtable is flushed to an SST, which may be after we acknowledged
-// them. (A full value-log file is synced when Badger rotates it.)
+// them. (A full value-log file is msynced when Badger rotates it, but we do
+// not rely on that.)
 //
 // Badger names WALs "%05d.mem" and value logs "%06d.vlog", with ids that go
-// up by one per new file; it flushes memtables in order and deletes a WAL
-// once its SST is durable. So a series only has to look for the file after
-// the one it knows to be active: one stat per sync, and a directory listing
-// only if the one it knew is gone (flushed) with no successor in sight. The
-// store's tests check that rotations are seen, should Badger ever change its
+// up by one per new file, and writes only to the newest file of each
+// series: once a file has a successor, nothing more is written to it. So a
+// series keeps cur, the oldest file not known to be durable whole, and a
+// sync fsyncs cur and every file after it; before each fsync it looks for
+// the file's successor (it lists the directory first), and only if one
+// existed before the fsync began is the file done, and cur moves on.
+// (Looking after the fsync would miss a commit that wrote to the file after
+// the fsync and then saw a rotation: its data would sit in a file the next
+// sync skips.) Ids have gaps where the GC deleted value logs. Each file's directory
+// entry is fsynced once, before its data, so that a new file cannot vanish
+// with the data a sync vouched for. A file that is gone was a WAL whose
+// memtable Badger flushed to a synced SST, or a value log the GC emptied
+// into newer files after a sync (gc.go): nothing is left to sync. Every
+// file that exists when the store opens starts out not known durable, so
+// the first sync also covers what Badger replayed at open. The store's
+// tests check that rotations are seen, should Badger ever change its
 // naming.
 type syncer struct {
 	mu   sync.Mutex // one sync at a time: the series are not safe for concurrent use
@@ -45,10 +57,15 @@ type syncer struct {
 	vlog logSeries
 }
 
-func newSyncer(dir string) (*syncer, error) {
+// syncHook, for tests, is called with a file's path before each fsync
+// the syncer makes; the func it returns, when not nil, after the fsync
+// succeeded.
+type syncHook func(path string) func()
+
+func newSyncer(dir string, hook syncHook) (*syncer, error) {
 	s := &syncer{
-		wal:  logSeries{dir: dir, format: "%05d.mem"},
-		vlog: logSeries{dir: dir, format: "%06d.vlog"},
+		wal:  logSeries{dir: dir, format: "%05d.mem", hook: hook},
+		vlog: logSeries{dir: dir, format: "%06d.vlog", hook: hook},
 	}
 	if dir == "" {
 		return s, nil
@@ -70,7 +87,7 @@ func (s *syncer) sync() error {
 	if s.wal.dir == "" {
 		return nil
 	}
-	// The two fsyncs wait on the disk, not the CPU: overlap them.
+	// The two series wait on the disk, not the CPU: overlap them.
 	var vlogErr error
 	done := make(chan struct{})
 	go func() {
@@ -89,57 +106,69 @@ func (s *syncer) sync() error {
 type logSeries struct {
 	dir       string
 	format    string // the file name, from the id
-	cur       int    // the file active at the last sync, -1 if none
-	rotations int    // files synced after they stopped being active, for tests
+	cur       int    // the oldest file not known to be durable whole, -1 if none
+	dirSynced int    // the newest file whose directory entry is durable, -1 if none
+	rotations int    // files found complete since the first sync, for tests
+	hook      syncHook
 }
 
-// find sets cur to the newest file of the series.
+// find sets cur to the oldest file of the series.
 func (l *logSeries) find() error {
 	ids, err := l.ids()
 	if err != nil {
 		return err
 	}
-	l.cur = -1
+	l.cur, l.dirSynced = -1, -1
 	if len(ids) > 0 {
-		l.cur = ids[len(ids)-1]
+		l.cur = ids[0]
 	}
 	return nil
 }
 
-// sync fsyncs the active file, and every file that became active since the
-// last sync: a transaction committed before the call wrote to one of them.
+// sync fsyncs cur and every file after it, and moves cur to the newest:
+// the files before it had a successor when the directory was listed,
+// before their fsync began, so the fsync covered all of them.
 func (l *logSeries) sync() error {
-	for {
-		if err := fsync(l.path(l.cur)); err != nil {
-			return err
-		}
-		next, err := exists(l.path(l.cur + 1))
-		if err != nil {
-			return err
-		}
-		if !next {
-			break
-		}
-		l.cur++
-		l.rotations++
-	}
-	cur, err := exists(l.path(l.cur))
-	if err != nil || cur {
-		return err
-	}
-	// The file we knew was flushed and deleted, and so was its successor:
-	// several rotations happened since the last sync. Sync all that are left.
 	ids, err := l.ids()
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if err := fsync(l.path(id)); err != nil {
+	// Files below cur are durable, or were flushed or collected.
+	i, _ := slices.BinarySearch(ids, l.cur)
+	ids = ids[i:]
+	if len(ids) == 0 {
+		return nil
+	}
+	if newest := ids[len(ids)-1]; newest > l.dirSynced {
+		if err := syncDir(l.dir); err != nil {
 			return err
 		}
+		l.dirSynced = newest
 	}
-	l.rotations += len(ids) - 1
-	l.cur = ids[len(ids)-1]
+	for i, id := range ids {
+		if err := l.fsync(id); err != nil {
+			return err
+		}
+		if i > 0 {
+			l.rotations++
+		}
+		l.cur = id
+	}
+	return nil
+}
+
+func (l *logSeries) fsync(id int) error {
+	path := l.path(id)
+	var after func()
+	if l.hook != nil {
+		after = l.hook(path)
+	}
+	if err := fsync(path); err != nil {
+		return err
+	}
+	if after != nil {
+		after()
+	}
 	return nil
 }
 
@@ -185,6 +214,20 @@ func fsync(path string) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// syncDir fsyncs a directory, making the creation and removal of the files
+// in it durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
 	if err != nil {
 		return err
 	}

@@ -218,9 +218,9 @@ func TestOptionsString(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{Options{}, "title_weight=2 short_body=0 min_length=2 max_digits=4 stop_words=extended stemming=true grams=language"},
+		{Options{}, "title_weight=3 short_body=60 min_length=2 max_digits=4 stop_words=extended stemming=true grams=language"},
 		{Options{StopList: StopSnowball, TitleWeight: 1, ShortBody: -1}, "title_weight=1 short_body=0 min_length=2 max_digits=4 stop_words=snowball stemming=true grams=language"},
-		{Options{KeepStopWords: true, NoStemming: true, Grams: -1, ShortBody: 40}, "title_weight=2 short_body=40 min_length=2 max_digits=4 stop_words=none stemming=false grams=0"},
+		{Options{KeepStopWords: true, NoStemming: true, Grams: -1, ShortBody: 40}, "title_weight=3 short_body=40 min_length=2 max_digits=4 stop_words=none stemming=false grams=0"},
 		{Options{Grams: 5, TitleWeight: 3, ShortBody: 60}, "title_weight=3 short_body=60 min_length=2 max_digits=4 stop_words=extended stemming=true grams=5"},
 	}
 	for _, tt := range tests {

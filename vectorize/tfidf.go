@@ -40,14 +40,12 @@ func (t TF) String() string {
 // in README.md, Relevance). A saturating tf beats raw counts by 0.03 to
 // 0.04 on long texts. BM25's saturation (TFBM25, k1 = 1.6) puts BBC News
 // and AG News above their textbook baselines (+0.005 each over 1 + ln tf)
-// for a mean over the eleven within 0.0005, and is the better default; it
-// waits for the reference scorers in the tests of recommend, httpapi and
-// cmd, which compute 1 + ln tf themselves. Pruning by df gained nothing on
+// for a mean over the eleven within 0.0005. Pruning by df gained nothing on
 // the mean, absolute or relative to N, and would cost freshness: with
 // min_df 2 a new article's unseen terms weigh nothing until a refit, and
 // max_df on a small or young collection drops most of its terms.
 const (
-	DefaultTF    = TFSublinear
+	DefaultTF    = TFBM25
 	DefaultMinDF = 1 // keep every term
 	DefaultMaxDF = 1 // keep every term
 	// DefaultGramWeight: a character n-gram term (Options.Grams) weighs

@@ -141,7 +141,7 @@ func TestModelOptionsDefaults(t *testing.T) {
 		want ModelOptions
 		str  string
 	}{
-		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight, K1: DefaultK1}, "tf=sublinear min_df=1 max_df=1 gram_weight=0.7"},
+		{ModelOptions{}, ModelOptions{TF: DefaultTF, MinDF: DefaultMinDF, MaxDF: DefaultMaxDF, GramWeight: DefaultGramWeight, K1: DefaultK1}, "tf=bm25(k1=1.6) min_df=1 max_df=1 gram_weight=0.7"},
 		{ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1}, ModelOptions{TF: TFRaw, MinDF: 2, MaxDF: 0.5, GramWeight: 1, K1: DefaultK1}, "tf=raw min_df=2 max_df=0.5 gram_weight=1"},
 		{ModelOptions{TF: TFBM25, K1: 2}, ModelOptions{TF: TFBM25, MinDF: 1, MaxDF: 1, GramWeight: DefaultGramWeight, K1: 2}, "tf=bm25(k1=2) min_df=1 max_df=1 gram_weight=0.7"},
 	}
@@ -156,17 +156,9 @@ func TestModelOptionsDefaults(t *testing.T) {
 			t.Errorf("Fit(%+v).Options() = %+v, want %+v", tt.opts, got, tt.want)
 		}
 	}
-	// The zero value weighs as the default tf does, and keeps every term.
-	zero, sub := Fit(handCorpus, ModelOptions{}), handWeights[DefaultTF == TFSublinear]
-	for i, c := range handCorpus {
-		for j, w := range zero.Weights64(c) {
-			if d := math.Abs(w - sub[i][c[j].Term]); d > 1e-12 {
-				t.Errorf("zero options, doc %d %s: weight %g, want %g", i, c[j].Term, w, sub[i][c[j].Term])
-			}
-		}
-	}
-	// BM25's tf, k1 = 1.6 by default: tf·idf by the formulas, normalised.
-	bm := Fit(handCorpus, ModelOptions{TF: TFBM25})
+	// BM25's tf, k1 = 1.6 by default, is the zero value's: tf·idf by the
+	// formulas, normalised.
+	bm := Fit(handCorpus, ModelOptions{})
 	idf := map[string]float64{"appl": 1.2231435513142097, "banana": 1.5108256237659907, "cherri": 1.5108256237659907, "date": 1.916290731874155}
 	for i, c := range handCorpus {
 		want := make([]float64, len(c))

@@ -7,12 +7,12 @@
 package relevance
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // Article is one line of a labelled corpus.
@@ -73,8 +73,9 @@ func NewCorpus(name string, arts []Article) (*Corpus, error) {
 	return c, nil
 }
 
-// Load reads a JSONL corpus: one object per line with id, title, body,
-// category and optionally lang. The corpus is named after the file.
+// Load reads a JSONL corpus (articleio.ReadJSONL, as ingest reads it): one
+// object per line with id, title, body, category and optionally lang. The
+// corpus is named after the file.
 func Load(path string) (*Corpus, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -82,23 +83,19 @@ func Load(path string) (*Corpus, error) {
 	}
 	defer f.Close()
 	var arts []Article
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for line := 1; sc.Scan(); line++ {
-		if len(strings.TrimSpace(sc.Text())) == 0 {
-			continue
+	err = articleio.ReadJSONL(path, f, func(r articleio.Record) error {
+		if r.Err != nil {
+			return fmt.Errorf("%s: %w", r.Where(), r.Err)
 		}
-		var a Article
-		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-		}
+		a := r.Article
 		if a.Category == "" {
-			return nil, fmt.Errorf("%s:%d: no category: every line needs one to be scored", path, line)
+			return fmt.Errorf("%s: no category: every line needs one to be scored", r.Where())
 		}
-		arts = append(arts, a)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		arts = append(arts, Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: a.Category, Lang: a.Lang})
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	c, err := NewCorpus(strings.TrimSuffix(filepath.Base(path), ".jsonl"), arts)
 	if err != nil {

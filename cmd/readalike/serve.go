@@ -38,6 +38,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	rate := fs.Float64("rate", 1000, "requests per second per client address (0: no limit)")
 	burst := fs.Int("burst", 2000, "requests a client may make at once above the rate")
 	grace := fs.Duration("shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
+	minFree := fs.Int64("min-free", 0, "refuse writes (507) while the store's disk has fewer bytes free than this, and open the store read-only if it has fewer at start (0: 2 value-log files + 16 memtables, 768 MiB; negative: no guard)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	if _, err := parse(e, fs, args); err != nil {
@@ -95,7 +96,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		defer os.RemoveAll(dir)
 	}
 	// The server answers /healthz (and 503 elsewhere) while the index loads.
-	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: *refitShare, KeepNeighbors: keepOption(*keep)}, log, e.stderr)
+	col, err := openCollectionWith(ctx, dir, storage.Options{MinFreeBytes: *minFree}, recommend.Options{RefitShare: *refitShare, KeepNeighbors: keepOption(*keep)}, log, e.stderr)
 	if err != nil {
 		hs.Close()
 		return err

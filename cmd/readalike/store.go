@@ -27,10 +27,17 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 // openCollection opens the store in dir (in memory when dir is "") and
 // loads its index, reporting progress to w when it takes a while.
 func openCollection(ctx context.Context, dir string, opts recommend.Options, log *slog.Logger, w io.Writer) (*storage.Collection, error) {
+	return openCollectionWith(ctx, dir, storage.Options{}, opts, log, w)
+}
+
+// openCollectionWith is openCollection with store options; their Logger and
+// InMemory are set here.
+func openCollectionWith(ctx context.Context, dir string, store storage.Options, opts recommend.Options, log *slog.Logger, w io.Writer) (*storage.Collection, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return storage.OpenCollection(ctx, dir, storage.Options{Logger: log, InMemory: dir == ""}, opts, loadProgress(w, time.Now()))
+	store.Logger, store.InMemory = log, dir == ""
+	return storage.OpenCollection(ctx, dir, store, opts, loadProgress(w, time.Now()))
 }
 
 // loadProgress prints a line per progress report, and none for a quick
