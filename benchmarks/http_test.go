@@ -205,7 +205,7 @@ func httpStore(b *testing.B, dir string, n int, extra []recommend.Article, keep 
 		if !build {
 			return nil
 		}
-		batch = append(batch, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: fmt.Sprint("topic-", a.Topic)})
+		batch = append(batch, a.Article())
 		if len(batch) < cap(batch) {
 			return nil
 		}

@@ -97,7 +97,7 @@ func newLoadWork(b *testing.B, dir string, n, cluster int) *loadWork {
 	w := &loadWork{cluster: map[string]bool{}}
 	keep := func(a corpus.Article) {
 		if len(w.ids)%20 == 0 { // called before ids grows: index of a
-			w.sample = append(w.sample, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: fmt.Sprint("topic-", a.Topic)})
+			w.sample = append(w.sample, a.Article())
 		}
 		w.ids = append(w.ids, a.ID)
 	}

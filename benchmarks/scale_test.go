@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"os"
 	"runtime"
 	"slices"
@@ -56,7 +55,7 @@ func readArticles(n int) ([]recommend.Article, error) {
 	if *scaleCorpus == "" {
 		g := corpus.New(corpus.Options{Seed: 42})
 		err := g.Generate(n, 0, func(a corpus.Article) error {
-			arts = append(arts, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: fmt.Sprint("topic-", a.Topic)})
+			arts = append(arts, a.Article())
 			return nil
 		})
 		return arts, err
@@ -72,6 +71,9 @@ func readArticles(n int) ([]recommend.Article, error) {
 		var a recommend.Article
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			return nil, err
+		}
+		if a.Lang == "" {
+			a.Lang = "en" // as the generator's, see corpus.Article.Article
 		}
 		arts = append(arts, a)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/fetch"
 )
 
 // analyze answers POST /v1/analyze: every stage of the analysis of a text
@@ -79,6 +80,8 @@ type statsResult struct {
 	recommend.Stats
 	recommend.Overview
 	StoreBytes *int64 `json:"store_bytes,omitempty"`
+	// Feeds is the state of each polled feed, when a poller runs.
+	Feeds []fetch.FeedState `json:"feeds,omitempty"`
 }
 
 func (s *Server) stats(c echo.Context) error {
@@ -86,7 +89,7 @@ func (s *Server) stats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res := statsResult{Stats: e.Stats(), Overview: e.Overview(10)}
+	res := statsResult{Stats: e.Stats(), Overview: e.Overview(10), Feeds: s.feedStates()}
 	if s.opts.StoreSize != nil {
 		n, err := s.opts.StoreSize()
 		if err != nil {

@@ -13,11 +13,32 @@ import (
 	"github.com/readalike/readalike/recommend"
 )
 
-// writeResult answers a write of articles. Errors lists the records of a
-// batch that were refused, by position; it is left out when there are none.
+// writeResult answers a write of articles. For one article it names the
+// article and the language it was analysed in, saying when that was
+// detected (the article named none) and when the text was too short or
+// too ambiguous to tell (English by default). For a batch, Errors lists
+// the records refused and LangFallbacks those written in English by
+// default, by position; each is left out when empty.
 type writeResult struct {
-	Written int           `json:"written"`
-	Errors  []recordError `json:"errors,omitempty"`
+	Written       int           `json:"written"`
+	ID            string        `json:"id,omitempty"`
+	Lang          string        `json:"lang,omitempty"`
+	LangDetected  bool          `json:"lang_detected,omitempty"`
+	LangFallback  bool          `json:"lang_fallback,omitempty"`
+	Warnings      []string      `json:"warnings,omitempty"` // a fetched page's fields left out
+	Errors        []recordError `json:"errors,omitempty"`
+	LangFallbacks []recordRef   `json:"lang_fallbacks,omitempty"`
+}
+
+// recordRef names a record of a batch: its position and id.
+type recordRef struct {
+	Index int    `json:"index"`
+	ID    string `json:"id"`
+}
+
+// oneResult is the answer to a write of one article.
+func oneResult(r recommend.WriteResult) writeResult {
+	return writeResult{Written: 1, ID: r.ID, Lang: r.Lang, LangDetected: r.LangDetected, LangFallback: r.LangFallback}
 }
 
 // recordError is one refused record of a batch: its position (0-based,
@@ -74,10 +95,18 @@ func createMode(c echo.Context) (bool, error) {
 
 // writeOne writes one article: 201 when it is new, 200 when it replaced
 // one, 409 in create mode when the id exists, 400 naming the field of a bad
-// article.
+// article. An article whose page is to be fetched is fetched first, and a
+// page that cannot be fetched or read answers why (see fetchError).
 func (s *Server) writeOne(c echo.Context, e *recommend.Engine, r record, create bool) error {
 	if r.err != nil {
 		return r.err
+	}
+	var warnings []string
+	if r.fetch {
+		var err error
+		if r.art, warnings, err = s.fetchPage(c.Request().Context(), r.art); err != nil {
+			return err
+		}
 	}
 	ctx, err := writeContext(c)
 	if err != nil {
@@ -91,14 +120,17 @@ func (s *Server) writeOne(c echo.Context, e *recommend.Engine, r record, create 
 	if err != nil {
 		return err
 	}
-	switch res := rs[0]; res.Outcome {
+	res := rs[0]
+	out := oneResult(res)
+	out.Warnings = warnings
+	switch res.Outcome {
 	case recommend.Refused:
 		return res.Err
 	case recommend.Created:
 		c.Response().Header().Set(echo.HeaderLocation, "/v1/articles/"+url.PathEscape(res.ID))
-		return c.JSON(http.StatusCreated, writeResult{Written: 1})
+		return c.JSON(http.StatusCreated, out)
 	}
-	return c.JSON(http.StatusOK, writeResult{Written: 1})
+	return c.JSON(http.StatusOK, out)
 }
 
 // writeBatch writes the articles of a batch in one call and answers the
@@ -134,9 +166,13 @@ func (s *Server) writeBatch(c echo.Context, e *recommend.Engine, recs []record, 
 			return err
 		}
 	}
+	var fallbacks []recordRef
 	for i, r := range rs {
-		if r.Outcome == recommend.Refused {
+		switch {
+		case r.Outcome == recommend.Refused:
 			errs = append(errs, recordErrorOf(pos[i], r.ID, r.Err))
+		case r.LangFallback:
+			fallbacks = append(fallbacks, recordRef{pos[i], r.ID})
 		}
 	}
 	slices.SortFunc(errs, func(a, b recordError) int { return a.Index - b.Index })
@@ -144,7 +180,7 @@ func (s *Server) writeBatch(c echo.Context, e *recommend.Engine, recs []record, 
 		return &apiError{Status: http.StatusBadRequest, Code: "invalid", Records: errs,
 			Message: fmt.Sprintf("none of the %d articles was written", len(recs))}
 	}
-	return c.JSON(http.StatusOK, writeResult{Written: rs.Written(), Errors: errs})
+	return c.JSON(http.StatusOK, writeResult{Written: rs.Written(), Errors: errs, LangFallbacks: fallbacks})
 }
 
 // recordErrorOf describes why record i was refused.

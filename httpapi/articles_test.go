@@ -19,8 +19,8 @@ func TestPostOneArticle(t *testing.T) {
 		"url": "https://example.com/new-01", "category": "science", "lang": "EN", "published": "2026-03-01"}`
 	r := env.postJSON("/v1/articles", body)
 	r.expectStatus(t, http.StatusCreated)
-	if got := string(r.body); strings.TrimSpace(got) != `{"written":1}` {
-		t.Errorf("body: got %s, want {\"written\":1}", got)
+	if got, want := strings.TrimSpace(string(r.body)), `{"written":1,"id":"new-01","lang":"en"}`; got != want {
+		t.Errorf("body: got %s, want %s", got, want)
 	}
 	if loc := r.header.Get("Location"); loc != "/v1/articles/new-01" {
 		t.Errorf("Location: got %q, want /v1/articles/new-01", loc)
@@ -128,7 +128,7 @@ func TestCreateMode(t *testing.T) {
 	want := writeResult{Written: 1, Errors: []recordError{
 		{Index: 0, ID: "moon-02", Field: "id", Message: "already exists"},
 		{Index: 2, ID: "rates-01", Field: "id", Message: "already exists"},
-	}}
+	}, LangFallbacks: []recordRef{{Index: 1, ID: "fresh-2"}}} // "y" is too short to tell
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("create batch: got %+v, want %+v", got, want)
 	}

@@ -2,10 +2,15 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/articleio"
 )
 
 // FuzzPostArticles sends arbitrary bodies to POST /v1/articles as JSON and
@@ -23,11 +28,16 @@ func FuzzPostArticles(f *testing.F) {
 		`{"id": "\ud800", "body": "\u0000"}`,
 		`{"id": "f5", "body": "b", "url": "http://[::1", "published": "2026-02-30"}`,
 		`null`, `[`, `{"id":`, ``, "\xff\xfe", `[{"id": "f6", "body": "b"}]]`,
+		`{"url": "https://example.org/page", "fetch": true}`,
+		`{"url": "https://example.org/page", "fetch": true, "id": "f7", "lang": "xx", "category": "\u0007"}`,
+		`{"url": "https://example.org/none", "fetch": true, "title": "t"}`,
+		`[{"url": "https://example.org/page", "fetch": true}]`,
 	} {
 		f.Add([]byte(seed), false)
 		f.Add([]byte(seed), true)
 	}
-	env := newEnv(f, Options{RateLimit: -1, MaxBatch: 50, MaxRequestBytes: 64 << 10})
+	// Pages come from a stub, never the network.
+	env := newEnv(f, Options{RateLimit: -1, MaxBatch: 50, MaxRequestBytes: 64 << 10, Fetcher: stubFetcher{}})
 	h := env.srv.Handler()
 	f.Fuzz(func(t *testing.T, body []byte, nd bool) {
 		req := httptest.NewRequest(http.MethodPost, "/v1/articles", bytes.NewReader(body))
@@ -52,4 +62,18 @@ func FuzzPostArticles(f *testing.F) {
 			}
 		}
 	})
+}
+
+// stubFetcher serves one page, https://example.org/page, without a network;
+// any other URL has no article.
+type stubFetcher struct{}
+
+func (stubFetcher) Page(ctx context.Context, url string) (recommend.Article, []*recommend.FieldError, error) {
+	if url != "https://example.org/page" {
+		return recommend.Article{}, nil, articleio.ErrNoArticle
+	}
+	a, dropped, err := articleio.ReadPage(url, "text/html", strings.NewReader(`<html><head><meta property="article:published_time" content="soon"></head><body><article><p>`+
+		strings.Repeat("The harbour wall was rebuilt in granite over the winter. ", 12)+`</p></article></body></html>`))
+	a.ID = "page-stub"
+	return a, dropped, err
 }

@@ -17,9 +17,12 @@ import (
 )
 
 // record is one article of a request body, or why it could not be read.
+// With fetch set, art holds what the request gives of an article whose
+// page is to be fetched (url, perhaps id, category, lang).
 type record struct {
-	art recommend.Article
-	err error
+	art   recommend.Article
+	err   error
+	fetch bool
 }
 
 // readArticles reads the body as one article object (single), a JSON array
@@ -60,6 +63,9 @@ func (s *Server) readArticles(c echo.Context) (recs []record, single bool, err e
 		}
 		if err := expectEOF(dec); err != nil {
 			return nil, false, err
+		}
+		if a, ok, err := fetchRequest(raw); ok {
+			return []record{{art: a, err: err, fetch: true}}, true, nil
 		}
 		a, err := decodeArticle(raw)
 		return []record{{art: a, err: err}}, true, nil
@@ -129,8 +135,12 @@ func (s *Server) batchTooLarge() error {
 }
 
 // decodeArticle reads one article object: members it does not know, and
-// those the engine keeps, are a *recommend.FieldError naming the member.
+// those the engine keeps, are a *recommend.FieldError naming the member. A
+// page to fetch is for one article alone, not a batch.
 func decodeArticle(raw json.RawMessage) (recommend.Article, error) {
+	if _, ok, _ := fetchRequest(raw); ok {
+		return recommend.Article{}, badRequest("fetch", "is for one article at a time: post it alone, not in a batch")
+	}
 	a, _, err := articleio.DecodeArticle(raw, articleio.Strict)
 	if err != nil && !utf8.Valid(raw) {
 		if nerr := invalidMemberName(raw); nerr != nil {

@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/readalike/readalike/recommend/fetch"
 )
 
 // metrics are the server's Prometheus metrics, in a registry of its own:
@@ -32,7 +34,7 @@ func newMetrics(s *Server) *metrics {
 			Help: "Requests being served.",
 		}),
 	}
-	m.reg.MustRegister(m.duration, m.inFlight, newEngineCollector(s),
+	m.reg.MustRegister(m.duration, m.inFlight, newEngineCollector(s), newFeedCollector(s),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -161,5 +163,73 @@ func (ec *engineCollector) Collect(ch chan<- prometheus.Metric) {
 		if n, err := ec.s.opts.StoreSize(); err == nil {
 			gauge(ec.storeBytes, float64(n))
 		}
+	}
+}
+
+// feedCollector reports the state of each polled feed at each scrape,
+// labelled by its URL, and nothing without a poller.
+type feedCollector struct {
+	s                                          *Server
+	up, items, lastPoll, nextPoll, errorsInRow *prometheus.Desc
+	polls, notModified, errors, ingested       *prometheus.Desc
+	unchanged, refused                         *prometheus.Desc
+}
+
+func newFeedCollector(s *Server) *feedCollector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("readalike_feed_"+name, help, []string{"feed"}, nil)
+	}
+	return &feedCollector{
+		s:           s,
+		up:          d("up", "1 when the feed's last poll succeeded (read or not modified), 0 when it failed or none was made."),
+		items:       d("items", "Items the feed held when last read."),
+		lastPoll:    d("last_poll_timestamp_seconds", "When the feed was last polled, in Unix seconds."),
+		nextPoll:    d("next_poll_timestamp_seconds", "When the feed is next polled, in Unix seconds."),
+		errorsInRow: d("errors_in_a_row", "Failed polls since the last success: the backoff's exponent."),
+		polls:       d("polls_total", "Polls of the feed."),
+		notModified: d("not_modified_total", "Polls answered 304 Not Modified."),
+		errors:      d("errors_total", "Polls that failed."),
+		ingested:    d("ingested_total", "Articles written from the feed's items, new or changed."),
+		unchanged:   d("unchanged_total", "Items found again as written, not written again."),
+		refused:     d("refused_total", "Items that could not be articles."),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (fc *feedCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{fc.up, fc.items, fc.lastPoll, fc.nextPoll, fc.errorsInRow,
+		fc.polls, fc.notModified, fc.errors, fc.ingested, fc.unchanged, fc.refused} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (fc *feedCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range fc.s.feedStates() {
+		gauge := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, st.URL)
+		}
+		counter := func(d *prometheus.Desc, v uint64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), st.URL)
+		}
+		up := 0.0
+		if st.Status == fetch.StateOK || st.Status == fetch.StateNotModified {
+			up = 1
+		}
+		gauge(fc.up, up)
+		gauge(fc.items, float64(st.Items))
+		if !st.LastPoll.IsZero() {
+			gauge(fc.lastPoll, float64(st.LastPoll.UnixNano())/1e9)
+		}
+		if !st.NextPoll.IsZero() {
+			gauge(fc.nextPoll, float64(st.NextPoll.UnixNano())/1e9)
+		}
+		gauge(fc.errorsInRow, float64(st.ErrorsInARow))
+		counter(fc.polls, st.Polls)
+		counter(fc.notModified, st.NotModified)
+		counter(fc.errors, st.Errors)
+		counter(fc.ingested, st.Ingested)
+		counter(fc.unchanged, st.Unchanged)
+		counter(fc.refused, st.Refused)
 	}
 }

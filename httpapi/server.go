@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/fetch"
 )
 
 // Defaults of Options, used where a field is zero.
@@ -118,6 +119,15 @@ type Options struct {
 	// StoreSize, when set, reports the store's size in bytes for
 	// GET /v1/stats (store_bytes) and the metrics.
 	StoreSize func() (int64, error)
+
+	// Fetcher fetches the page of POST /v1/articles {"url": ...,
+	// "fetch": true}. nil = a fetch.Fetcher with its defaults, which
+	// refuses addresses that are not public.
+	Fetcher PageFetcher
+
+	// Feeds, when set, reports the state of the feeds a poller polls, in
+	// GET /v1/stats ("feeds") and the metrics.
+	Feeds FeedStates
 }
 
 func (o Options) withDefaults() Options {
@@ -161,6 +171,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxConnsPerIP == 0 {
 		o.MaxConnsPerIP = DefaultMaxConnsPerIP
 	}
+	if o.Fetcher == nil {
+		o.Fetcher = fetch.New(fetch.Options{})
+	}
 	return o
 }
 
@@ -178,12 +191,13 @@ type Server struct {
 	metrics *metrics
 	limiter *limiter // nil when rate limiting is off
 	conns   *connCounter
+	fetcher PageFetcher
 }
 
 // New returns a server with the given options, with no engine yet.
 func New(opts Options) *Server {
 	opts = opts.withDefaults()
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, fetcher: opts.Fetcher}
 	s.metrics = newMetrics(s)
 	if opts.RateLimit > 0 {
 		s.limiter = newLimiter(opts.RateLimit, opts.RateBurst)

@@ -14,15 +14,20 @@ var ErrNotFound = errors.New("not found")
 // Article is one article of the collection. ID, Title, Body, URL, Category,
 // Lang and Published come from the client; Created, Updated, Words and
 // Summary are kept by the engine when it writes the article, ReadCount and
-// LastRead by the reads it records (Engine.Read).
+// LastRead by the reads it records (Engine.Read). An article written
+// without Lang gets the language detected in its text (see DetectLang),
+// with LangDetected set.
 type Article struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Body      string    `json:"body"`
-	URL       string    `json:"url,omitempty"`
-	Category  string    `json:"category,omitempty"`
-	Lang      string    `json:"lang,omitempty"`
-	Published time.Time `json:"published,omitzero"`
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Body     string `json:"body"`
+	URL      string `json:"url,omitempty"`
+	Category string `json:"category,omitempty"`
+	Lang     string `json:"lang,omitempty"`
+	// LangDetected says that Lang was not given but detected by the
+	// engine. Written back with the article, it is detected again.
+	LangDetected bool      `json:"lang_detected"`
+	Published    time.Time `json:"published,omitzero"`
 
 	Created   time.Time `json:"created,omitzero"`
 	Updated   time.Time `json:"updated,omitzero"`

@@ -50,11 +50,18 @@ func (e *Engine) SimilarText(ctx context.Context, t Text, q Query) (Result, erro
 }
 
 // Inspect returns every stage of the analysis of a text under the current
-// model, as the engine would index it as an article. Errors: a
+// model, as the engine would index it as an article: in the language
+// detected in it when it names none. Errors: a
 // *FieldError for a bad text.
 func (e *Engine) Inspect(t Text) (vectorize.Inspection, error) {
+	detect := strings.TrimSpace(t.Lang) == ""
 	if err := validateText(&t, e.opts.MaxBodyBytes); err != nil {
 		return vectorize.Inspection{}, err
+	}
+	if detect { // as a write would
+		a := Article{Title: t.Title, Body: t.Body}
+		DetectLang(&a)
+		t.Lang = a.Lang
 	}
 	ins, err := e.analyzer.Inspect(vectorize.Document{Title: t.Title, Body: t.Body, Lang: t.Lang}, e.Model())
 	if err != nil {

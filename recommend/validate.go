@@ -35,8 +35,9 @@ var ErrExists = errors.New("already exists")
 // Validate checks the client-given fields of a as every write does, and
 // puts its language in canonical form: the id, the title, the body (at
 // most maxBody bytes; 0 means DefaultMaxBody), the URL, the category and
-// the language. The error is a *FieldError. Engine.Validate checks with
-// the engine's own body limit.
+// the language. A language that is absent (or blank, or detected before:
+// LangDetected) is left empty, for the write to detect. The error is a
+// *FieldError. Engine.Validate checks with the engine's own body limit.
 func Validate(a *Article, maxBody int) error {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
@@ -56,7 +57,11 @@ func validate(a *Article, maxBody int) error {
 	if strings.TrimSpace(a.Body) == "" {
 		return &FieldError{"body", "is required"}
 	}
-	a.Lang = t.Lang
+	if a.LangDetected || strings.TrimSpace(a.Lang) == "" {
+		a.Lang, a.LangDetected = "", false // to be detected
+	} else {
+		a.Lang = t.Lang
+	}
 	if a.URL != "" {
 		u, err := url.Parse(a.URL)
 		switch {

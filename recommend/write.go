@@ -57,6 +57,13 @@ type WriteResult struct {
 	// Err says why a Refused article was refused: a *FieldError for bad
 	// input, an error wrapping ErrExists (Create) or ErrNotFound (Delete).
 	Err error
+	// Lang is the language a Created or Replaced article was analysed in;
+	// LangDetected says it was detected (the article gave none), and
+	// LangFallback that its text was too short or too ambiguous to tell,
+	// so that it is vectorize.DefaultLang by default.
+	Lang         string
+	LangDetected bool
+	LangFallback bool
 }
 
 // WriteResults are the results of one write, in the order of its articles.
@@ -102,7 +109,8 @@ func (e *Engine) Create(ctx context.Context, arts ...Article) (WriteResults, err
 }
 
 // Validate checks an article as a write would, without writing it, and
-// puts its language in canonical form. The error is a *FieldError.
+// puts its language in canonical form (an absent one stays absent: the
+// write detects it). The error is a *FieldError.
 func (e *Engine) Validate(a *Article) error {
 	return validate(a, e.opts.MaxBodyBytes)
 }
@@ -194,8 +202,9 @@ func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteR
 }
 
 // analyzeAll analyses the articles at positions valid, on all cores for a
-// big write, and sets each one's word count and summary; an article the
-// analyzer refuses gets its error in res.
+// big write, and sets each one's language when it has none (detected:
+// DetectLang), word count and summary; an article the analyzer refuses
+// gets its error in res.
 func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vectorize.Counts {
 	counts := make([]vectorize.Counts, len(arts))
 	model := e.Model()
@@ -208,6 +217,10 @@ func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vec
 			for j := w; j < len(valid); j += workers {
 				i := valid[j]
 				a := &arts[i]
+				if a.Lang == "" {
+					res[i].LangFallback = !DetectLang(a)
+				}
+				res[i].Lang, res[i].LangDetected = a.Lang, a.LangDetected
 				doc := vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang}
 				an, err := e.analyzer.Analyze(doc)
 				if err != nil {

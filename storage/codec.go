@@ -26,7 +26,9 @@ import (
 //	article v1     1 | title | url | category | lang | published | created |
 //	               updated | last read | uvarint read count | varint words | body
 //	article v2     2 | title | url | category | lang | published | created |
-//	               updated | varint words | summary | uvarint flags (0) | body
+//	               updated | varint words | summary | uvarint flags | body
+//	               where flags bit 0 is LangDetected (other bits: 0,
+//	               ignored when read)
 //	               (reads live in 'r' records)
 //	reads v1       1 | uvarint count | last read
 //	counts v1      1 | uvarint n | n front-coded (term, uvarint count)
@@ -41,6 +43,8 @@ import (
 //	neighbors v1  1 | uvarint stamp | uvarint generation | settings (8 bytes) |
 //	               uvarint k | dedup | min score | uvarint n | n (id, score)
 //	format         one byte: formatVersion
+//	tombstone      0, under an 'a' or 'c' key: the article was deleted
+//	               (tombstone.go); no record has version 0
 //
 // Decoders never panic: corrupt or truncated input is an error wrapping
 // ErrCorrupt, and an unknown version byte one wrapping ErrFormat.
@@ -54,7 +58,13 @@ const (
 	statsV1   byte = 1
 	dfV1      byte = 1
 	neighV1   byte = 1
+
+	tombstoneV byte = 0
 )
+
+// flagLangDetected is the bit of an article v2's flags saying that its
+// language was detected (recommend.Article.LangDetected).
+const flagLangDetected = 1 << 0
 
 // encodeArticle encodes a without its ID, which the key holds. The body goes
 // last so that a reader that does not want it stops before it.
@@ -71,7 +81,11 @@ func encodeArticle(a *recommend.Article) []byte {
 	b = appendTime(b, a.Updated)
 	b = binary.AppendVarint(b, int64(a.Words))
 	b = appendString(b, a.Summary)
-	b = binary.AppendUvarint(b, 0) // flags, none yet
+	var flags uint64
+	if a.LangDetected {
+		flags |= flagLangDetected
+	}
+	b = binary.AppendUvarint(b, flags)
 	return appendString(b, a.Body)
 }
 
@@ -103,7 +117,7 @@ func decodeArticle(id string, v []byte, body bool, a *recommend.Article) error {
 	a.Words = int(words)
 	if ver == articleV2 {
 		a.Summary = r.string()
-		r.uvarint() // flags
+		a.LangDetected = r.uvarint()&flagLangDetected != 0
 	}
 	if body {
 		a.Body = r.string()

@@ -52,6 +52,30 @@ func TestReadsRoundTrip(t *testing.T) {
 
 // An article written before summaries (v1) still decodes, with the reads it
 // carried then.
+// TestReadsStayInTheLSMTree checks that a reads record, at its largest,
+// is under the value threshold: it never reaches the value log, so a
+// Badger delete of it is safe (tombstone.go).
+func TestReadsStayInTheLSMTree(t *testing.T) {
+	v := encodeReads(math.MaxUint64, time.Unix(math.MaxInt64, 999999999))
+	if int64(len(v)) >= badgerOptions("", Options{}).ValueThreshold {
+		t.Errorf("a reads record takes up to %d bytes, not under the value threshold", len(v))
+	}
+}
+
+// TestTombstoneIsNoRecord checks that no record decodes from a tombstone.
+func TestTombstoneIsNoRecord(t *testing.T) {
+	var a recommend.Article
+	if err := decodeArticle("a", tombstone, true, &a); !errors.Is(err, ErrFormat) {
+		t.Errorf("article: got %v, want ErrFormat", err)
+	}
+	if _, err := decodeCounts(tombstone, nil); !errors.Is(err, ErrFormat) {
+		t.Errorf("counts: got %v, want ErrFormat", err)
+	}
+	if !isTombstone(tombstone) || isTombstone(encodeCounts(nil)) || isTombstone(nil) {
+		t.Errorf("isTombstone wrong")
+	}
+}
+
 func TestArticleV1(t *testing.T) {
 	v := []byte{articleV1}
 	for _, s := range []string{"T", "", "", "en"} {

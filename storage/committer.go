@@ -483,10 +483,12 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 		for _, tc := range old {
 			ch.minus = append(ch.minus, tc.Term)
 		}
-		if err := txn.Delete(articleKey(id)); err != nil {
+		// Tombstones, not deletes, which the value-log GC can undo
+		// (tombstone.go).
+		if err := txn.Set(articleKey(id), tombstone); err != nil {
 			return err
 		}
-		if err := txn.Delete(countsKey(id)); err != nil {
+		if err := txn.Set(countsKey(id), tombstone); err != nil {
 			return err
 		}
 		if err := txn.Delete(neighborKey(id)); err != nil {
@@ -509,10 +511,11 @@ func (c *committer) applyTxn(txn *badger.Txn, r *request, ch *dfChanges) error {
 // sees the reads applied before it in the same transaction, so that many
 // reads of one article in a group each count.
 func (c *committer) applyRead(txn *badger.Txn, rd recommend.Read) error {
-	if _, err := txn.Get(countsKey(rd.ID)); errors.Is(err, badger.ErrKeyNotFound) {
-		return nil // the article was deleted since: its reads went with it
-	} else if err != nil {
+	switch stored, err := stored(txn, countsKey(rd.ID)); {
+	case err != nil:
 		return fmt.Errorf("read of %q: %w", rd.ID, err)
+	case !stored:
+		return nil // the article was deleted since: its reads went with it
 	}
 	var count uint64
 	var last time.Time
@@ -544,7 +547,8 @@ func (c *committer) applyRead(txn *badger.Txn, rd recommend.Read) error {
 	return txn.Set(historyKey(rd), []byte{})
 }
 
-// oldCounts returns the counts stored for id, valid until its next call.
+// oldCounts returns the counts stored for id, valid until its next call,
+// and whether there are any: none under a tombstone.
 func (c *committer) oldCounts(txn *badger.Txn, id string) (vectorize.Counts, bool, error) {
 	item, err := txn.Get(countsKey(id))
 	if errors.Is(err, badger.ErrKeyNotFound) {
@@ -553,7 +557,12 @@ func (c *committer) oldCounts(txn *badger.Txn, id string) (vectorize.Counts, boo
 	if err != nil {
 		return nil, false, fmt.Errorf("read counts of %q: %w", id, err)
 	}
+	found := true
 	err = item.Value(func(v []byte) error {
+		if isTombstone(v) {
+			found = false
+			return nil
+		}
 		var derr error
 		c.scratch, derr = decodeCounts(v, c.scratch)
 		return derr
@@ -561,7 +570,24 @@ func (c *committer) oldCounts(txn *badger.Txn, id string) (vectorize.Counts, boo
 	if err != nil {
 		return nil, false, fmt.Errorf("read counts of %q: %w", id, err)
 	}
+	if !found {
+		return nil, false, nil
+	}
 	return c.scratch, true, nil
+}
+
+// stored reports whether txn holds a record under key that is not a
+// tombstone, without reading a value from the value log.
+func stored(txn *badger.Txn, key []byte) (bool, error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	t, err := tombstoned(item)
+	return !t, err
 }
 
 // diff adds the terms of now that are not in old to plus, and those of old

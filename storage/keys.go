@@ -15,8 +15,10 @@ import (
 // starts with a version byte (see codec.go).
 //
 //	key            value                                    written by
-//	'a' id         article, without its id                  Commit
-//	'c' id         term counts of the article, front-coded  Commit
+//	'a' id         article, without its id; a tombstone     Commit
+//	               once deleted
+//	'c' id         term counts of the article, front-coded; Commit
+//	               a tombstone once deleted
 //	'g'            the fitted model's Generation            SaveGeneration
 //	'h' reader 0   nothing: a read by reader of article id  Commit (reads)
 //	  at id        at time at (8 bytes, big-endian unix
@@ -51,6 +53,13 @@ import (
 // (A program that predates the 'n' records also rewrites 's' on every
 // commit, so it cannot leave a stale list looking current.) A transaction
 // that deletes or replaces an article deletes its 'n' record as well.
+//
+// A deleted article's 'a' and 'c' keys hold a tombstone, the one byte 0,
+// rather than nothing: a Badger delete of a value in the value log can be
+// undone by Badger's value-log GC (tombstone.go says how, and why 'r' and
+// 'n' records are deleted plainly). Every reader takes a tombstone for no
+// record. Open deletes the tombstones that no longer hide anything
+// (settleDeletes); stores of format 1 had no tombstones (format.go).
 const (
 	prefixArticle  byte = 'a'
 	prefixCounts   byte = 'c'

@@ -112,16 +112,18 @@ type snapshot struct {
 }
 
 // ackLog is what the child acknowledged: the last version of each article
-// put, and the last generation saved.
+// put, the version each deleted article was deleted at, and the last
+// generation saved.
 type ackLog struct {
 	versions map[string]int
+	deleted  map[string]int
 	gen      uint64
 }
 
-func newAckLog() ackLog { return ackLog{versions: map[string]int{}} }
+func newAckLog() ackLog { return ackLog{versions: map[string]int{}, deleted: map[string]int{}} }
 
 func (a ackLog) clone() ackLog {
-	return ackLog{versions: maps.Clone(a.versions), gen: a.gen}
+	return ackLog{versions: maps.Clone(a.versions), deleted: maps.Clone(a.deleted), gen: a.gen}
 }
 
 // runPowerLossChild runs one child on dir, takes a few snapshots of it,
@@ -159,6 +161,9 @@ func runPowerLossChild(t *testing.T, rng *rand.Rand, dir string, run int, acked 
 				v, _ := strconv.Atoi(f[2])
 				acked.versions[f[1]] = v
 				acks++
+			case len(f) == 3 && f[0] == "del":
+				v, _ := strconv.Atoi(f[2])
+				acked.deleted[f[1]] = v
 			case len(f) == 2 && f[0] == "gen":
 				g, _ := strconv.ParseUint(f[1], 10, 64)
 				acked.gen = max(acked.gen, g)
@@ -295,9 +300,11 @@ func powerLossChild(dir string) {
 					versions[old]++
 					b.Puts = append(b.Puts, powerLossPut(old, versions[old]))
 				}
+				// Put and deleted in turn, each put a new version: one
+				// that comes back after its delete is older than it.
 				tmp := fmt.Sprintf("p%d-w%d-tmp%d", pid, w, i%5)
 				if i%2 == 0 {
-					b.Puts = append(b.Puts, powerLossPut(tmp, 1))
+					b.Puts = append(b.Puts, powerLossPut(tmp, i+1))
 				} else {
 					b.Deletes = []string{tmp}
 				}
@@ -309,6 +316,9 @@ func powerLossChild(dir string) {
 					if !strings.Contains(p.Article.ID, "tmp") {
 						say("put %s %d", p.Article.ID, versions[p.Article.ID])
 					}
+				}
+				if len(b.Deletes) > 0 {
+					say("del %s %d", tmp, i+1)
 				}
 			}
 		})
@@ -566,6 +576,28 @@ func checkAfterPowerLoss(t *testing.T, dir string, acked ackLog) Recovery {
 	}
 	if lost > 0 {
 		t.Errorf("%d of %d acknowledged articles lost; log:\n%s", lost, len(acked.versions), logged.String())
+	}
+	// A deleted article stays deleted, unless put again since, in a write
+	// not yet acknowledged: a newer version. (The put after an
+	// acknowledged delete may have been in flight.)
+	back := 0
+	for id, v := range acked.deleted {
+		a, err := d.Article(ctx, id)
+		if errors.Is(err, recommend.ErrNotFound) {
+			continue
+		}
+		var got int
+		if err == nil {
+			fmt.Sscanf(a.Title[len(id):], " v%d", &got)
+		}
+		if err != nil || got <= v {
+			if back++; back <= 10 {
+				t.Errorf("article %s deleted at version %d: got version %d, %v, want it gone", id, v, got, err)
+			}
+		}
+	}
+	if back > 0 {
+		t.Errorf("%d of %d deleted articles back", back, len(acked.deleted))
 	}
 	checkStats(t, d, recommend.TermStats{})
 	g, err := d.Generation(ctx)

@@ -93,7 +93,8 @@ func (d *DB) Counts(ctx context.Context, id string) (vectorize.Counts, error) {
 	return c, nil
 }
 
-// get calls decode with the value of key, translating Badger's not-found.
+// get calls decode with the value of key, translating Badger's not-found,
+// and a tombstone, to recommend.ErrNotFound.
 func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) error {
 	if !d.gate.enter() {
 		return ErrClosed
@@ -107,7 +108,12 @@ func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) e
 		if err != nil {
 			return err
 		}
-		return item.Value(decode)
+		return item.Value(func(v []byte) error {
+			if hasTombstones(key) && isTombstone(v) {
+				return badger.ErrKeyNotFound
+			}
+			return decode(v)
+		})
 	})
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return recommend.ErrNotFound
@@ -121,11 +127,12 @@ func (d *DB) get(ctx context.Context, key []byte, decode func(v []byte) error) e
 // fn gets a new Article each call, which it may keep, but must not keep c,
 // whose slice is reused. Scan stops at the first error fn returns and
 // returns it as it is; it checks ctx before each article and returns ctx's
-// error, wrapped, once it ends. An article without term counts, or term
+// error, wrapped, once it ends. Deleted articles (tombstones, see
+// tombstone.go) are skipped. An article without term counts, or term
 // counts without an article, is skipped with a warning in the log: a
-// deleted record come back (see dropOrphans), which the next recovery
-// deletes. Scan is safe for concurrent use; fn may call the DB's other
-// methods.
+// deleted record come back (see dropOrphans) in a store written before
+// tombstones, which the next recovery deletes. Scan is safe for concurrent
+// use; fn may call the DB's other methods.
 func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article, c vectorize.Counts) error) error {
 	if !d.gate.enter() {
 		return fmt.Errorf("scan: %w", ErrClosed)
@@ -144,12 +151,24 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 		defer reads.Close()
 		reads.Rewind()
 		var c vectorize.Counts
-		for articles.Rewind(); articles.Valid(); articles.Next() {
+		for articles.Rewind(); ; articles.Next() {
+			if err := skipTombstones(articles); err != nil {
+				return err
+			}
+			if !articles.Valid() {
+				break
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			id := articles.Item().Key()[1:]
-			for counts.Valid() && bytes.Compare(counts.Item().Key()[1:], id) < 0 {
+			for {
+				if err := skipTombstones(counts); err != nil {
+					return err
+				}
+				if !counts.Valid() || bytes.Compare(counts.Item().Key()[1:], id) >= 0 {
+					break
+				}
 				d.orphan(counts.Item().Key())
 				counts.Next()
 			}
@@ -193,6 +212,9 @@ func (d *DB) Scan(ctx context.Context, bodies bool, fn func(a *recommend.Article
 			}
 		}
 		for ; counts.Valid(); counts.Next() {
+			if err := skipTombstones(counts); err != nil || !counts.Valid() {
+				return err
+			}
 			d.orphan(counts.Item().Key())
 		}
 		return nil

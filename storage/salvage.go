@@ -77,13 +77,14 @@ type Recovery struct {
 // A transaction that lost a value is rolled back whole: in non-managed
 // Badger every transaction has its own version, so every record at that
 // version goes back to its newest earlier version not rolled back (or is
-// deleted when there is none). An article's 'a' and 'c' records are
-// always written together, so they stay in step. A neighbor list that is
-// not current is deleted instead, as lists are disposable; the 'g' record
-// goes back to the generation saved before the refit that was cut short,
-// and if none survives it is deleted, and the engine fits a new one from
-// the term statistics. The term statistics are then recounted from the
-// 'c' records, and checkpointed.
+// deleted when there is none, with a tombstone under 'a' and 'c'). An
+// article's 'a' and 'c' records are always written together, so they stay
+// in step. A neighbor list that is not current is deleted instead, as
+// lists are disposable; the 'g' record goes back to the generation saved
+// before the refit that was cut short, and if none survives it is
+// deleted, and the engine fits a new one from the term statistics. The
+// term statistics are then recounted from the 'c' records, and
+// checkpointed. A store of format 1 is upgraded (format.go).
 //
 // The salvage opens Badger on its own, with compactions off and value
 // checksums verified, and closes it when done; Open then opens the store
@@ -114,7 +115,8 @@ func salvage(dir string, opts Options) (Recovery, error) {
 	if err != nil {
 		return rec, err
 	}
-	if err := checkFormat(bdb, s, false); err != nil {
+	format, err := checkFormat(bdb, s, false)
+	if err != nil {
 		return rec, err
 	}
 	st := termStats{dfCurrent: false, recounted: true}
@@ -128,6 +130,12 @@ func salvage(dir string, opts Options) (Recovery, error) {
 	}
 	if err := dropOrphans(bdb, &rec, opts.Logger); err != nil {
 		return rec, fmt.Errorf("drop orphans: %w", err)
+	}
+	if settled, err := upgradeFormat(bdb, s, format); err != nil {
+		return rec, err
+	} else if format < formatVersion {
+		opts.Logger.Warn("store upgraded to a newer format: older programs refuse it now",
+			"dir", dir, "from", format, "to", formatVersion, "tombstoned", settled.tombstoned, "purged", settled.purged)
 	}
 	if err := s.sync(); err != nil {
 		return rec, err
@@ -192,7 +200,8 @@ func rollBack(bdb *badger.DB, dir string, lost map[version]bool, rec *Recovery, 
 	defer wb.Cancel()
 	logged := 0
 	// fix writes what a key's versions call for: nothing when its newest
-	// version stands, else the newest version that does, or a delete.
+	// version stands, else the newest version that does, or a delete (a
+	// tombstone under 'a' and 'c').
 	fix := func(k *keyVersions) error {
 		if k == nil || k.stands {
 			return nil
@@ -204,12 +213,15 @@ func rollBack(bdb *badger.DB, dir string, lost map[version]bool, rec *Recovery, 
 		if k.val == nil && k.newestDeleted {
 			return nil // deleted it stays
 		}
+		if k.val == nil && hasTombstones(key) {
+			k.val = tombstone // deleted, as Commit deletes it (tombstone.go)
+		}
 		what := "deleted"
 		switch {
 		case k.restored:
 			what = "restored from the value-log gc's copy"
 			rec.Restored++
-		case k.val != nil:
+		case k.val != nil && !(hasTombstones(key) && isTombstone(k.val)):
 			what = "put back to its earlier value"
 			rec.Dropped++
 		default:
@@ -292,15 +304,16 @@ type keyVersions struct {
 	restored      bool   // val is the newest version's, from the GC's copy
 }
 
-// dropOrphans deletes every article record without term counts, and every
-// term-count record without an article. A transaction writes or deletes
-// both, and the roll-back keeps them in step, so an orphan is a deleted
-// record come back: Badger v4.9.6's value-log GC copies a version that a
-// delete has shadowed (it moves every version still in the LSM tree), and
-// once a compaction drops the tombstone, and the shadowed versions beside
-// it, the copy in a higher level is the newest version left. Only values
-// in the value log come back, so an article's record can, while its
-// smaller term counts, kept in the LSM tree, stay deleted.
+// dropOrphans deletes (with a tombstone) every article record without
+// term counts, and every term-count record without an article. A
+// transaction writes or deletes both, and the roll-back keeps them in
+// step, so an orphan is a deleted record come back, from a delete written
+// before tombstones (tombstone.go): Badger v4.9.6's value-log GC copies a
+// version that a delete has shadowed (it moves every version still in the
+// LSM tree), and once a compaction drops the delete, and the shadowed
+// versions beside it, the copy in a higher level is the newest version
+// left. Only values in the value log come back, so an article's record
+// can, while its smaller term counts, kept in the LSM tree, stay deleted.
 func dropOrphans(bdb *badger.DB, rec *Recovery, log *slog.Logger) error {
 	wb := bdb.NewWriteBatch()
 	defer wb.Cancel()
@@ -318,9 +331,18 @@ func dropOrphans(bdb *badger.DB, rec *Recovery, log *slog.Logger) error {
 				log.Warn("a deleted record came back (badger's value-log gc): deleted again", "kind", string(key[:1]), "key", string(key[1:]))
 			}
 			it.Next()
-			return wb.Delete(key)
+			return wb.Set(key, tombstone)
 		}
-		for articles.Valid() || counts.Valid() {
+		for {
+			if err := skipTombstones(articles); err != nil {
+				return err
+			}
+			if err := skipTombstones(counts); err != nil {
+				return err
+			}
+			if !articles.Valid() && !counts.Valid() {
+				break
+			}
 			var cmp int
 			switch {
 			case !counts.Valid():
@@ -378,6 +400,9 @@ func unreadable(bdb *badger.DB, st *termStats) (map[version]bool, error) {
 				if key[0] != prefixCounts {
 					return checkRecord(key, v)
 				}
+				if isTombstone(v) {
+					return nil
+				}
 				var err error
 				if counts, err = decodeCounts(v, counts); err == nil && newest {
 					st.n++
@@ -396,9 +421,10 @@ func unreadable(bdb *badger.DB, st *termStats) (map[version]bool, error) {
 	return lost, err
 }
 
-// checkRecord decodes v as the record its key says it is.
+// checkRecord decodes v as the record its key says it is; a tombstone
+// passes where deletes write one.
 func checkRecord(key, v []byte) error {
-	if len(key) == 0 {
+	if len(key) == 0 || (hasTombstones(key) && isTombstone(v)) {
 		return nil
 	}
 	var err error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -39,18 +40,34 @@ func crashCopy(t testing.TB, d *DB) string {
 
 func copyDir(t testing.TB, src, dst string) {
 	t.Helper()
+	// A store being copied while open may flush a memtable meanwhile and
+	// remove its file: the copy is then started again, so that it is of
+	// one moment.
+	for attempt := 0; ; attempt++ {
+		err := copyOnce(src, dst)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, fs.ErrNotExist) || attempt == 10 {
+			t.Fatal(err)
+		}
+	}
+}
+
+func copyOnce(src, dst string) error {
 	entries, err := os.ReadDir(src)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, e := range entries {
 		if !e.Type().IsRegular() || e.Name() == "LOCK" {
 			continue
 		}
 		if err := copyFile(filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
+	return nil
 }
 
 // copyFile copies a file, leaving holes where it has blocks of zeros:
@@ -256,6 +273,11 @@ func TestSalvageRollsBackLostWrite(t *testing.T) {
 			wantArticle(t, d2, "a", "a one")
 			wantArticle(t, d2, "b", "b one")
 			wantArticle(t, d2, "c", "")
+			for _, key := range [][]byte{articleKey("c"), countsKey("c")} {
+				if v, ok := rawValue(t, d2, key); !ok || !isTombstone(v) {
+					t.Errorf("%s: got %v, %v, want a tombstone, as a delete writes", key, v, ok)
+				}
+			}
 			wantArticle(t, d2, "d", "d two")
 			c, err := d2.Counts(context.Background(), "a")
 			if err != nil || !strings.HasPrefix(c[0].Term, "one-") {

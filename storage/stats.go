@@ -91,7 +91,8 @@ func loadTermStats(bdb *badger.DB) (termStats, error) {
 	return st, nil
 }
 
-// recountTermStats counts N and df from the 'c' records.
+// recountTermStats counts N and df from the 'c' records, tombstones
+// aside.
 func recountTermStats(bdb *badger.DB) (int, map[string]uint32, error) {
 	n, df := 0, map[string]uint32{}
 	err := bdb.View(func(txn *badger.Txn) error {
@@ -99,13 +100,20 @@ func recountTermStats(bdb *badger.DB) (int, map[string]uint32, error) {
 		defer it.Close()
 		var c vectorize.Counts
 		for it.Rewind(); it.Valid(); it.Next() {
+			deleted := false
 			err := it.Item().Value(func(v []byte) error {
+				if deleted = isTombstone(v); deleted {
+					return nil
+				}
 				var err error
 				c, err = decodeCounts(v, c)
 				return err
 			})
 			if err != nil {
 				return fmt.Errorf("counts of %q: %w", it.Item().Key()[1:], err)
+			}
+			if deleted {
+				continue
 			}
 			n++
 			for _, tc := range c {

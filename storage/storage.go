@@ -106,7 +106,9 @@ type DB struct {
 
 // Open opens the store in dir, creating it if needed, and loads the term
 // statistics into memory. It refuses a store of a newer format with an
-// error wrapping ErrFormat. Only one process may have a store open. With
+// error wrapping ErrFormat, and upgrades one of an older format it knows
+// (format.go); it deletes the tombstones of deleted articles that nothing
+// can bring back any more (tombstone.go). Only one process may have a store open. With
 // less than Options.MinFreeBytes free on the disk, it opens an existing
 // store read-only (every write then fails with an error wrapping
 // recommend.ErrNoSpace), and refuses to create one.
@@ -243,8 +245,14 @@ func (d *DB) load(opts Options) error {
 	if d.sync, err = newSyncer(d.dir, opts.syncHook); err != nil {
 		return err
 	}
-	if err := checkFormat(d.bdb, d.sync, d.readOnly); err != nil {
+	format, err := checkFormat(d.bdb, d.sync, d.readOnly)
+	if err != nil {
 		return err
+	}
+	if !d.readOnly {
+		if err := d.settle(format); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	st, err := loadTermStats(d.bdb)
@@ -264,6 +272,31 @@ func (d *DB) load(opts Options) error {
 		if st.n != st.recordN {
 			d.log.Warn("stored article count was wrong", "dir", d.dir, "stored", st.recordN, "counted", st.n)
 		}
+	}
+	return nil
+}
+
+// settle upgrades a store of an older format, or else settles its deletes
+// (tombstone.go), before anything else writes to it, and logs what it did.
+func (d *DB) settle(format byte) error {
+	start := time.Now()
+	var s settled
+	var err error
+	if format < formatVersion {
+		s, err = upgradeFormat(d.bdb, d.sync, format)
+	} else if s, err = settleDeletes(d.bdb, false); err == nil && s != (settled{}) {
+		err = d.sync.sync()
+	}
+	if err != nil {
+		return err
+	}
+	if format < formatVersion {
+		d.log.Warn("store upgraded to a newer format: older programs refuse it now",
+			"dir", d.dir, "from", format, "to", formatVersion, "took", time.Since(start).Round(time.Millisecond))
+	}
+	if s != (settled{}) {
+		d.log.Info("deletes settled: tombstones written over deletes the value-log gc could undo, tombstones no longer needed deleted",
+			"dir", d.dir, "tombstoned", s.tombstoned, "purged", s.purged, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -33,9 +33,13 @@
 package corpus
 
 import (
+	"strconv"
+
 	"math/rand/v2"
 	"runtime"
 	"sync"
+
+	"github.com/readalike/readalike/recommend"
 )
 
 // ChunkSize is the number of articles of a chunk, the unit of determinism
@@ -59,6 +63,14 @@ type Article struct {
 	Body  string `json:"body"`
 	Topic int    `json:"topic"`
 	Story int    `json:"story"`
+}
+
+// Article returns a as the engine's article: its topic as category
+// "topic-N", and English as its language, which the generator's made-up
+// words are written like (left to detection they would be given whichever
+// language they happen to resemble, as no reader's collection would).
+func (a Article) Article() recommend.Article {
+	return recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Category: "topic-" + strconv.Itoa(a.Topic), Lang: "en"}
 }
 
 // Options configures a Generator. The zero value works: seed 0, 300 topics.

@@ -1,6 +1,7 @@
 package relevance
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/storage"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // K is the number of neighbours scored.
@@ -67,7 +69,10 @@ func (col *Collection) ingest(ctx context.Context, s Settings) error {
 	for lo := 0; lo < len(arts); lo += chunk {
 		batch = batch[:0]
 		for _, a := range arts[lo:min(lo+chunk, len(arts))] {
-			batch = append(batch, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Lang: a.Lang})
+			// An article without a language is English, as the brute force
+			// analyses it, not detected: this measures ranking.
+			lang := cmp.Or(a.Lang, vectorize.DefaultLang)
+			batch = append(batch, recommend.Article{ID: a.ID, Title: a.Title, Body: a.Body, Lang: lang})
 		}
 		rs, err := e.Upsert(ctx, batch...)
 		if err == nil {

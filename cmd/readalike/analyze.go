@@ -120,6 +120,7 @@ func analyzeFile(ctx context.Context, e *env, a *vectorize.Analyzer, mo vectoriz
 			r.Err = r.Check(func(a *recommend.Article) error { return recommend.Validate(a, 0) })
 		}
 		if r.Err == nil {
+			recommend.DetectLang(&r.Article) // as a write would
 			res, err := a.Analyze(vectorize.Document{Title: r.Article.Title, Body: r.Article.Body, Lang: r.Article.Lang})
 			if err == nil {
 				x := row{r.Article.ID, res.Words, res.Counts}

@@ -23,9 +23,16 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "jsonl", "output format: jsonl ({\"id\", \"neighbors\": [{\"id\", \"score\"}]} a line) or csv (id,rank,neighbor,score)")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	plain := fs.Bool("exhaustive", false, "scan every posting, without pruning (the baseline; same answers)")
+	lang := langFlag(fs)
 	given, err := parse(e, fs, args)
 	if err != nil {
 		return err
+	}
+	if err := checkLang(lang); err != nil {
+		return err
+	}
+	if *lang != "" && !*input {
+		return usagef("--lang is for the articles of --input")
 	}
 	q, err := qf.query()
 	if err != nil {
@@ -66,7 +73,7 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	}
 	defer col.Close() // before RemoveAll
 	if *input {
-		if err := loadInputs(ctx, e, col.Engine, fs.Args()); err != nil {
+		if err := loadInputs(ctx, e, col.Engine, fs.Args(), *lang); err != nil {
 			return err
 		}
 	}
@@ -108,9 +115,9 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 
 // loadInputs ingests files into an empty collection, as ingest would, and
 // fits the model on them; bad records are reported and skipped.
-func loadInputs(ctx context.Context, e *env, eng *recommend.Engine, paths []string) error {
+func loadInputs(ctx context.Context, e *env, eng *recommend.Engine, paths []string, lang string) error {
 	start := time.Now()
-	n, err := articleio.LoadFiles(ctx, eng, paths, e.stdin, articleio.LoadOptions{Report: reporter(e.stderr)})
+	n, err := articleio.LoadFiles(ctx, eng, paths, e.stdin, articleio.LoadOptions{Report: reporter(e.stderr), Lang: lang})
 	if err != nil {
 		return err
 	}

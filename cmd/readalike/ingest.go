@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,28 +14,42 @@ import (
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/recommend/articleio"
+	"github.com/readalike/readalike/recommend/fetch"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // errSkipped says ingest skipped bad records (exit status 3).
 var errSkipped = errors.New("skipped bad records")
 
 func runIngest(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("ingest", "--data DIR FILE|FOLDER|- ...")
+	fs := newFlagSet("ingest", "--data DIR [FILE|FOLDER|FEED-URL|- ...] [--url PAGE-URL ...]")
 	var sf storeFlags
 	sf.register(fs)
+	var ff fetchFlags
+	ff.register(fs)
+	var pages urlList
+	fs.Var(&pages, "url", "a web page to fetch and save as an article (its main text, title, date and language); may be given more than once")
 	strict := fs.Bool("strict", false, "stop at the first bad record instead of skipping it")
 	batch := fs.Int("batch", 256, "articles per write")
 	writers := fs.Int("writers", 4, "concurrent writes (their syncs are shared)")
 	noRefit := fs.Bool("no-refit", false, "do not refit the model at the end")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
+	lang := langFlag(fs)
 	if _, err := parse(e, fs, args); err != nil {
 		return err
 	}
 	if err := needData(&sf); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return usagef("name at least one input: a .jsonl or .csv file, a folder of .txt files, or - for standard input")
+	if err := checkLang(lang); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 && len(pages) == 0 {
+		return usagef("name at least one input: a .jsonl or .csv file, a folder of .txt files, an RSS or Atom feed (a file or a URL), a web page (an .html file, or --url URL), or - for standard input")
+	}
+	fetcher, err := ff.fetcher()
+	if err != nil {
+		return err
 	}
 	if *batch < 1 || *writers < 1 {
 		return usagef("--batch and --writers must be at least 1")
@@ -49,10 +64,17 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	}
 	defer col.Close()
 
-	bar := newProgress(e.stderr, "articles", countRecords(fs.Args()))
+	total := countRecords(fs.Args())
+	if total >= 0 {
+		total += int64(len(pages))
+	}
+	bar := newProgress(e.stderr, "articles", total)
 	start := time.Now()
-	n, err := articleio.LoadFiles(ctx, col.Engine, fs.Args(), e.stdin, articleio.LoadOptions{
-		Batch: *batch, Writers: *writers, Strict: *strict,
+	read := func(fn func(articleio.Record) error) error {
+		return fetcher.Read(ctx, fs.Args(), pages, e.stdin, fn)
+	}
+	n, err := articleio.Load(ctx, col.Engine, read, articleio.LoadOptions{
+		Batch: *batch, Writers: *writers, Strict: *strict, Lang: *lang,
 		Report:   reporter(e.stderr),
 		Progress: func(read int) { bar.set(int64(read)) },
 	})
@@ -76,6 +98,25 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// langFlag registers --lang, the language of the articles read that name
+// none.
+func langFlag(fs *flag.FlagSet) *string {
+	return fs.String("lang", "", "the language of the articles that name none (ISO 639-1: "+strings.Join(vectorize.Languages(), ", ")+"); without it, each one's is detected from its text")
+}
+
+// checkLang checks --lang and gives it its canonical form.
+func checkLang(lang *string) error {
+	if *lang == "" {
+		return nil
+	}
+	c, err := vectorize.CanonicalLang(*lang)
+	if err != nil {
+		return usagef("--lang: %v", err)
+	}
+	*lang = c
+	return nil
+}
+
 // reporter prints a skipped record, or a field left out of a record kept,
 // as FILE:LINE: reason.
 func reporter(w io.Writer) func(where string, err error, skipped bool) {
@@ -90,11 +131,11 @@ func reporter(w io.Writer) func(where string, err error, skipped bool) {
 
 // countRecords estimates the records in the inputs, for the progress bar:
 // lines of files, .txt files of folders; -1 when one input is standard
-// input or cannot be read.
+// input, a URL, a feed or a page, or cannot be read.
 func countRecords(paths []string) int64 {
 	var n int64
 	for _, p := range paths {
-		if p == "-" {
+		if k := articleio.Kind(p, nil); p == "-" || fetch.IsURL(p) || k == articleio.KindFeed || k == articleio.KindPage {
 			return -1
 		}
 		if st, err := os.Stat(p); err == nil && st.IsDir() {

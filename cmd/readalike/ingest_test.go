@@ -365,3 +365,41 @@ func TestIngestReleasesStore(t *testing.T) {
 		t.Error("the store's LOCK file is left behind")
 	}
 }
+
+// TestIngestLang: --lang gives the articles that name no language theirs,
+// without detecting it; those that name one keep it; a language we do not
+// stem is refused before anything is read.
+func TestIngestLang(t *testing.T) {
+	dir := t.TempDir()
+	in := writeFile(t, filepath.Join(dir, "in.jsonl"),
+		`{"id": "fr-text", "title": "Les élections", "body": "Le gouvernement a annoncé les résultats des élections régionales dimanche soir."}`+"\n"+
+			`{"id": "named", "body": "El gobierno anunció los resultados de las elecciones.", "lang": "es"}`+"\n")
+	data := filepath.Join(dir, "data")
+	mustRun(t, "ingest", "--data", data, "--lang", "EN", in)
+	got := scanCollection(t, data)
+	if a := got["fr-text"]; a.Lang != "en" || a.LangDetected {
+		t.Errorf("fr-text stored with lang %q, detected %v; want en as given by --lang", a.Lang, a.LangDetected)
+	}
+	if a := got["named"]; a.Lang != "es" || a.LangDetected {
+		t.Errorf("named stored with lang %q, detected %v; want its own es", a.Lang, a.LangDetected)
+	}
+
+	data2 := filepath.Join(dir, "data2")
+	mustRun(t, "ingest", "--data", data2, in)
+	if a := scanCollection(t, data2)["fr-text"]; a.Lang != "fr" || !a.LangDetected {
+		t.Errorf("without --lang fr-text stored with lang %q, detected %v; want fr, detected", a.Lang, a.LangDetected)
+	}
+
+	r := readalike(t, "ingest", "--data", filepath.Join(dir, "data3"), "--lang", "klingon", in)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--lang") {
+		t.Errorf("--lang klingon: exit %d, stderr:\n%s\nwant exit %d naming --lang", r.code, r.stderr, exitUsage)
+	}
+	r = readalike(t, "batch", "--input", "--lang", "xx", in)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--lang") {
+		t.Errorf("batch --lang xx: exit %d, stderr:\n%s\nwant exit %d naming --lang", r.code, r.stderr, exitUsage)
+	}
+	r = mustRun(t, "batch", "--input", "--lang", "en", in)
+	if !strings.Contains(r.stdout, `"id":"fr-text"`) {
+		t.Errorf("batch --input --lang en answered:\n%s", r.stdout)
+	}
+}

@@ -3,7 +3,8 @@
 // queries and scores whole collections from the command line.
 //
 //	readalike serve --demo                  a demo collection on 127.0.0.1:8080
-//	readalike ingest --data DIR FILE...     JSONL, CSV, a folder of .txt, or -
+//	readalike ingest --data DIR FILE...     JSONL, CSV, a folder of .txt, a feed, a page, or -
+//	readalike ingest --data DIR --url URL   a web page's article
 //	readalike similar --data DIR ID         the nearest articles of one article
 //	readalike batch --data DIR --out F      every article's nearest articles
 //
@@ -48,7 +49,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve the HTTP API (and load the demo collection with --demo)", runServe},
-		{"ingest", "add articles from JSONL, CSV, a folder of .txt files, or standard input", runIngest},
+		{"ingest", "add articles from JSONL, CSV, a folder of .txt files, RSS and Atom feeds, web pages, or standard input", runIngest},
 		{"similar", "print the nearest articles of an article or a text", runSimilar},
 		{"show", "print an article: its text, summary, statistics and details", runShow},
 		{"analyze", "show every stage of the text pipeline, for a text or a JSONL file", runAnalyze},

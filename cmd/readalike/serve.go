@@ -12,11 +12,12 @@ import (
 
 	"github.com/readalike/readalike/httpapi"
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/fetch"
 	"github.com/readalike/readalike/storage"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlagSet("serve", "[--data DIR] [--addr 127.0.0.1:8080] [--demo]")
+	fs := newFlagSet("serve", "[--data DIR] [--addr 127.0.0.1:8080] [--demo] [--feeds FILE]")
 	var sf storeFlags
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -38,6 +39,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	rate := fs.Float64("rate", 1000, "requests per second per client address (0: no limit)")
 	burst := fs.Int("burst", 2000, "requests a client may make at once above the rate")
 	grace := fs.Duration("shutdown-grace", 20*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
+	var ff fetchFlags
+	ff.register(fs)
+	feeds := fs.String("feeds", "", "a file listing RSS or Atom feed URLs, one a line, to poll and ingest (# starts a comment)")
+	feedInterval := fs.Duration("feed-interval", fetch.DefaultInterval, "time between two polls of a feed")
+	feedBackoff := fs.Duration("feed-max-backoff", fetch.DefaultMaxBackoff, "longest wait after failed polls of a feed (the wait doubles from twice --feed-interval with each failure)")
 	minFree := fs.Int64("min-free", 0, "refuse writes (507) while the store's disk has fewer bytes free than this, and open the store read-only if it has fewer at start (0: 2 value-log files + 16 memtables, 768 MiB; negative: no guard)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
@@ -54,6 +60,22 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	fetcher, err := ff.fetcher()
+	if err != nil {
+		return err
+	}
+	if *feedInterval <= 0 || *feedBackoff <= 0 {
+		return usagef("--feed-interval and --feed-max-backoff must be positive")
+	}
+	var poller *fetch.Poller
+	sink := &engineSink{}
+	if *feeds != "" {
+		urls, err := readFeedList(*feeds)
+		if err != nil {
+			return usagef("--feeds: %v", err)
+		}
+		poller = fetch.NewPoller(urls, fetcher, sink, fetch.PollOptions{Interval: *feedInterval, MaxBackoff: *feedBackoff, Logger: log})
+	}
 
 	if *rate == 0 {
 		*rate = -1 // httpapi: negative turns the limit off
@@ -67,6 +89,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Timeout: *timeout, RateLimit: *rate, RateBurst: *burst,
 		HeaderTimeout: *headerTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout,
 		MaxHeaderBytes: *maxHeader, MaxConnsPerIP: *maxConns,
+		Fetcher: fetcher, Feeds: feedStates(poller),
 		StoreSize: func() (int64, error) {
 			if d := db.Load(); d != nil {
 				lsm, vlog, err := d.Size()
@@ -114,6 +137,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	srv.SetEngine(col.Engine)
+	if poller != nil {
+		sink.e.Store(col.Engine)
+		pctx, stop := context.WithCancel(ctx)
+		polled := make(chan struct{})
+		go func() { poller.Run(pctx); close(polled) }()
+		defer func() { stop(); <-polled }() // before the collection closes
+		log.Info("polling feeds", "feeds", len(poller.States()), "interval", feedInterval.String())
+	}
 	st := col.Engine.Stats()
 	log.Info("ready", "articles", st.Articles, "generation", st.Generation, "url", "http://"+ln.Addr().String())
 	fmt.Fprintf(e.stderr, "\nreadalike is serving %d articles on http://%s\nthe reading page: http://%s/\ntry: curl -s http://%s/v1/articles/%s/similar\n\n",
@@ -131,6 +162,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		log.Warn("shutdown", "err", err)
 	}
 	return nil
+}
+
+// feedStates returns what httpapi reports of the poller: nothing without
+// one.
+func feedStates(p *fetch.Poller) httpapi.FeedStates {
+	if p == nil {
+		return nil
+	}
+	return p
 }
 
 // exampleID returns an id to show in the first curl line.

@@ -256,7 +256,11 @@ func runShow(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s\n\n%s\n\nSummary\n%s\n\n", a.Title, a.Body, a.Summary)
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "words\t%d\nread count\t%d\nid\t%s\ncategory\t%s\nlanguage\t%s\nurl\t%s\n", a.Words, a.ReadCount, a.ID, a.Category, a.Lang, a.URL)
+	lang := a.Lang
+	if a.LangDetected {
+		lang += " (detected)"
+	}
+	fmt.Fprintf(tw, "words\t%d\nread count\t%d\nid\t%s\ncategory\t%s\nlanguage\t%s\nurl\t%s\n", a.Words, a.ReadCount, a.ID, a.Category, lang, a.URL)
 	fmt.Fprintf(tw, "published\t%s\ncreated\t%s\nupdated\t%s\nlast read\t%s\n", when(a.Published), when(a.Created), when(a.Updated), when(a.LastRead))
 	return tw.Flush()
 }

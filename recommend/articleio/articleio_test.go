@@ -8,64 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/readalike/readalike/recommend"
 )
-
-func TestParseTime(t *testing.T) {
-	utc := func(y int, mo time.Month, d, h, mi, s, ns int) time.Time {
-		return time.Date(y, mo, d, h, mi, s, ns, time.UTC)
-	}
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"", time.Time{}},
-		{"2024-01-18T06:30:00Z", utc(2024, 1, 18, 6, 30, 0, 0)},
-		{"2024-01-18T15:30:00+09:00", utc(2024, 1, 18, 6, 30, 0, 0)},
-		{"2024-01-18T06:30:00.25Z", utc(2024, 1, 18, 6, 30, 0, 250e6)},
-		{"2024-01-18 06:30:00Z", utc(2024, 1, 18, 6, 30, 0, 0)},
-		{"2024-01-18 06:30:00+01:00", utc(2024, 1, 18, 5, 30, 0, 0)},
-		{"1987-10-19T00:34:08", utc(1987, 10, 19, 0, 34, 8, 0)}, // no zone: UTC
-		{"1987-10-19 00:34:08", utc(1987, 10, 19, 0, 34, 8, 0)},
-		{"1987-10-19T00:34:08.123456", utc(1987, 10, 19, 0, 34, 8, 123456000)},
-		{"2024-01-18T06:30", utc(2024, 1, 18, 6, 30, 0, 0)},
-		{"2024-01-18", utc(2024, 1, 18, 0, 0, 0, 0)},
-		{"  2024-01-18 ", utc(2024, 1, 18, 0, 0, 0, 0)},
-		{"2024-01-18T06:30:00+0900", utc(2024, 1, 17, 21, 30, 0, 0)},
-		{"Thu, 18 Jan 2024 06:30:00 GMT", utc(2024, 1, 18, 6, 30, 0, 0)},
-		{"Thu, 18 Jan 2024 06:30:00 +0900", utc(2024, 1, 17, 21, 30, 0, 0)},
-		{"Thu, 18 Jan 2024 06:30:00 EST", utc(2024, 1, 18, 11, 30, 0, 0)},
-		{"Thu, 18 Jan 2024 06:30:00 PDT", utc(2024, 1, 18, 13, 30, 0, 0)},
-		{"Thu, 8 Jan 2024 06:30:00 +0000", utc(2024, 1, 8, 6, 30, 0, 0)},
-		{"Thu, 18 Jan 2024 06:30 GMT", utc(2024, 1, 18, 6, 30, 0, 0)},
-		{"18 Jan 2024 06:30:00 +0100", utc(2024, 1, 18, 5, 30, 0, 0)},
-		{"18 Jan 24 06:30 +0000", utc(2024, 1, 18, 6, 30, 0, 0)},
-	} {
-		got, err := ParseTime(tc.in)
-		if err != nil || !got.Equal(tc.want) || got.Location() != time.UTC {
-			t.Errorf("ParseTime(%q) = %v, %v; want %v in UTC", tc.in, got, err, tc.want)
-		}
-	}
-	for _, bad := range []string{"last tuesday", "2024-13-01", "2024-01-32", "18/01/2024", "2024", "2024-01-18T25:00:00Z", "Jan 18"} {
-		if got, err := ParseTime(bad); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
-			t.Errorf("ParseTime(%q) = %v, %v; want an error naming the accepted forms", bad, got, err)
-		}
-	}
-}
-
-func TestParseBound(t *testing.T) {
-	to, err := ParseBound("2026-01-31", true)
-	if want := time.Date(2026, 1, 31, 23, 59, 59, 999999999, time.UTC); err != nil || !to.Equal(want) {
-		t.Errorf("upper bound of a date: %v, %v; want the end of that day", to, err)
-	}
-	from, _ := ParseBound("2026-01-31", false)
-	exact, _ := ParseBound("2026-01-31T10:00:00Z", true)
-	if !from.Equal(time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)) || !exact.Equal(time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC)) {
-		t.Errorf("lower bound %v, exact upper bound %v", from, exact)
-	}
-}
 
 func TestDecodeArticle(t *testing.T) {
 	for _, tc := range []struct {

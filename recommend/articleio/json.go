@@ -32,7 +32,7 @@ const (
 var Fields = []string{"id", "title", "body", "url", "category", "lang", "published"}
 
 // keptFields are the members the engine keeps, which a client cannot set.
-var keptFields = []string{"created", "updated", "read_count", "last_read", "words", "summary"}
+var keptFields = []string{"created", "updated", "read_count", "last_read", "words", "summary", "lang_detected"}
 
 // optional are the fields a Lenient read leaves out, with a warning, when
 // they cannot be read: metadata an article is still useful without. (Not

@@ -19,13 +19,16 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/readalike/readalike/recommend"
 )
 
 // Record is one article read from an input, or why it could not be read.
 type Record struct {
-	Source  string // file name, "-" for standard input
-	Line    int    // 1-based line (JSONL, CSV), or 0 (a .txt file)
+	Source  string // file name or URL, "-" for standard input
+	Line    int    // 1-based line (JSONL, CSV), or 0 (a .txt file, a feed, a page)
+	Item    int    // 1-based item of a feed, or 0
 	Article recommend.Article
 	// Dropped are the optional fields left out because they could not be
 	// read (see Lenient), each saying why.
@@ -33,19 +36,27 @@ type Record struct {
 	Err     error // the record cannot be used
 }
 
-// Where returns the record's place: FILE:LINE, or FILE for a .txt file.
+// Where returns the record's place: FILE:LINE, FEED: item N, or FILE for a
+// .txt file or a page.
 func (r *Record) Where() string {
-	if r.Line > 0 {
+	switch {
+	case r.Line > 0:
 		return fmt.Sprintf("%s:%d", r.Source, r.Line)
+	case r.Item > 0:
+		return fmt.Sprintf("%s: item %d", r.Source, r.Item)
 	}
 	return r.Source
 }
 
 // Read reads every input in order and sends its records to fn: a .csv file
 // (a header row naming the fields), a folder of .txt files (first line
-// title, rest body, id from the file name), "-" for JSONL on stdin, and
-// any other file as JSONL (one article a line). fn's error stops the
-// reading and is returned; so does an input that cannot be read at all.
+// title, rest body, id from the file name), an RSS, Atom or JSON feed
+// (.xml, .rss, .atom: an article per item, see ReadFeed), a web page
+// (.html, .htm: its article, see ReadPage, with the file's name as id),
+// "-" for JSONL on stdin, and any other file as JSONL (one article a
+// line), or as a feed or a page when it starts with "<". fn's error stops
+// the reading and is returned; so does an input that cannot be read at
+// all.
 func Read(paths []string, stdin io.Reader, fn func(Record) error) error {
 	for _, p := range paths {
 		var err error
@@ -56,10 +67,8 @@ func Read(paths []string, stdin io.Reader, fn func(Record) error) error {
 			return statErr
 		case st.IsDir():
 			err = readFolder(p, fn)
-		case strings.EqualFold(filepath.Ext(p), ".csv"):
-			err = withFile(p, func(f io.Reader) error { return ReadCSV(p, f, fn) })
 		default:
-			err = withFile(p, func(f io.Reader) error { return ReadJSONL(p, f, fn) })
+			err = withFile(p, func(f *bufio.Reader) error { return readFile(p, f, fn) })
 		}
 		if err != nil {
 			return err
@@ -68,7 +77,62 @@ func Read(paths []string, stdin io.Reader, fn func(Record) error) error {
 	return nil
 }
 
-func withFile(path string, fn func(io.Reader) error) error {
+// readFile reads one file by its kind: its extension, or for another
+// extension its first byte.
+func readFile(path string, f *bufio.Reader, fn func(Record) error) error {
+	switch Kind(path, f) {
+	case KindCSV:
+		return ReadCSV(path, f, fn)
+	case KindFeed:
+		return ReadFeed(path, f, fn)
+	case KindPage:
+		rec := Record{Source: path}
+		rec.Article, rec.Dropped, rec.Err = ReadPage("", "", f)
+		rec.Article.ID = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		return fn(rec)
+	}
+	return ReadJSONL(path, f, fn)
+}
+
+// Kinds of input files.
+const (
+	KindJSONL = "jsonl"
+	KindCSV   = "csv"
+	KindFeed  = "feed"
+	KindPage  = "page"
+)
+
+// Kind returns the kind of the file at path: by its extension (.csv;
+// .xml, .rss, .atom a feed; .html, .htm a page; .jsonl, .ndjson, .json
+// JSONL), else by its first bytes, peeked from r when r is not nil: a feed
+// or a page when it starts with "<" (after space and a byte order mark),
+// JSONL otherwise.
+func Kind(path string, r *bufio.Reader) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		return KindCSV
+	case ".xml", ".rss", ".atom":
+		return KindFeed
+	case ".html", ".htm", ".xhtml":
+		return KindPage
+	case ".jsonl", ".ndjson", ".json":
+		return KindJSONL
+	}
+	if r == nil {
+		return KindJSONL
+	}
+	head, _ := r.Peek(4096)
+	head = bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\ufeff")), " \t\r\n")
+	if !bytes.HasPrefix(head, []byte("<")) {
+		return KindJSONL
+	}
+	if gofeed.DetectFeedType(bytes.NewReader(head)) != gofeed.FeedTypeUnknown {
+		return KindFeed
+	}
+	return KindPage
+}
+
+func withFile(path string, fn func(*bufio.Reader) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err

@@ -54,9 +54,11 @@ func (c *Corpus) Text(words int) string {
 }
 
 // Article returns a random article with that id: most have a category and
-// a date, a few a body repeated twice (which changes nothing).
+// a date, a few a body repeated twice (which changes nothing). Its
+// language is English, said rather than left to detection, which would
+// give its made-up words any language.
 func (c *Corpus) Article(id string) recommend.Article {
-	a := recommend.Article{ID: id, Title: c.Text(1 + c.R.IntN(5)), Body: c.Text(5 + c.R.IntN(60))}
+	a := recommend.Article{ID: id, Lang: "en", Title: c.Text(1 + c.R.IntN(5)), Body: c.Text(5 + c.R.IntN(60))}
 	if c.R.IntN(5) > 0 {
 		a.Category = Categories[c.R.IntN(len(Categories))]
 	}

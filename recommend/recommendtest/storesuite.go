@@ -110,7 +110,7 @@ func storeRoundTrip(t *testing.T, s recommend.Store) {
 	when := time.Date(2026, 1, 18, 6, 30, 0, 0, time.UTC)
 	a := PutOf("b", "korea", "missil", "missil", "seoul")
 	a.Article = recommend.Article{ID: "b", Title: "Title", Body: "Body text", URL: "https://example.com/b",
-		Category: "world", Lang: "en", Published: when, Created: when.Add(time.Hour), Updated: when.Add(2 * time.Hour),
+		Category: "world", Lang: "en", LangDetected: true, Published: when, Created: when.Add(time.Hour), Updated: when.Add(2 * time.Hour),
 		ReadCount: 3, LastRead: when.Add(3 * time.Hour), Words: 42, Summary: "The summary."}
 	mustCommit(t, s, recommend.Write{Puts: []recommend.Put{PutOf("c", "x"), a, PutOf("a", "y", "z")}})
 	// A put does not store reads: they come from Write.Reads.
@@ -135,7 +135,7 @@ func storeRoundTrip(t *testing.T, s recommend.Store) {
 
 func equalArticles(a, b recommend.Article) bool {
 	return a.ID == b.ID && a.Title == b.Title && a.Body == b.Body && a.URL == b.URL && a.Category == b.Category &&
-		a.Lang == b.Lang && a.Published.Equal(b.Published) && a.Created.Equal(b.Created) && a.Updated.Equal(b.Updated) &&
+		a.Lang == b.Lang && a.LangDetected == b.LangDetected && a.Published.Equal(b.Published) && a.Created.Equal(b.Created) && a.Updated.Equal(b.Updated) &&
 		a.ReadCount == b.ReadCount && a.LastRead.Equal(b.LastRead) && a.Words == b.Words && a.Summary == b.Summary
 }
 
