@@ -19,6 +19,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof" // --pprof
 	"os"
 	"slices"
 	"strings"
@@ -56,6 +58,7 @@ func main() {
 	exclude := flag.String("exclude", "", "ids never returned (comma-separated)")
 	dedup := flag.Bool("dedup", true, "leave out near-duplicates of the query (the same story)")
 	minScore := flag.Float64("min-score", 0, "leave out neighbors scoring below this")
+	pprofAddr := flag.String("pprof", "", "serve Go's profiles (net/http/pprof) at this address, such as localhost:6060, while the pipeline runs")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: readalike-beam --input FILE... (--out FILE | --snapshot DIR) [flags]\n\n"+
 			"--runner picks the runner (prism, the default, direct, dataflow, flink, spark); --endpoint a job server.\n"+
@@ -64,6 +67,11 @@ func main() {
 	}
 	flag.Parse()
 	beam.Init() // a worker started by a runner does its work here and exits
+	if *pprofAddr != "" {
+		go func() {
+			fmt.Fprintf(os.Stderr, "readalike-beam: pprof: %v\n", http.ListenAndServe(*pprofAddr, nil))
+		}()
+	}
 
 	c.Inputs = in
 	c.Query = recommend.Query{K: *k, NoDedup: !*dedup, MinScore: *minScore, Categories: splitList(*cats), Exclude: splitList(*exclude)}
