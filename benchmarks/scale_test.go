@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -68,14 +70,20 @@ func readArticles(n int) ([]recommend.Article, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	for sc.Scan() && len(arts) < n {
-		var a recommend.Article
+		var a struct {
+			recommend.Article
+			Topic *int `json:"topic"` // gen_corpus.py's; a category, as the Go generator's
+		}
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			return nil, err
+		}
+		if a.Topic != nil && a.Category == "" {
+			a.Category = fmt.Sprint("topic-", *a.Topic)
 		}
 		if a.Lang == "" {
 			a.Lang = "en" // as the generator's, see corpus.Article.Article
 		}
-		arts = append(arts, a)
+		arts = append(arts, a.Article)
 	}
 	return arts, sc.Err()
 }
@@ -221,71 +229,246 @@ func BenchmarkLoad(b *testing.B) {
 }
 
 // BenchmarkSimilar reports Similar(id) latency percentiles over random
-// articles, pruned and with the plain exhaustive loop.
+// articles, unfiltered: "lists" answers from the neighbor lists while 10
+// writes a second (durable Upserts of new articles, list upkeep included)
+// flow, and reports the writes' latency too; "live" searches (the lists
+// off), pruned, and "plain" with the exhaustive loop. cpu-p50-us and
+// cpu-p99-us are the query's own CPU time, which the machine's other load
+// does not inflate; ns/posting is CPU time over the postings an exhaustive
+// scan reads.
+//
+//	go test ./benchmarks -run XXX -bench Similar -benchtime 20000x -timeout 2h
 func BenchmarkSimilar(b *testing.B) {
 	c := synthetic(b)
 	for _, mode := range []struct {
 		name       string
+		lists      bool
 		exhaustive bool
-	}{{"pruned", false}, {"plain", true}} {
+	}{{"lists", true, false}, {"live", false, false}, {"plain", false, true}} {
 		b.Run(mode.name, func(b *testing.B) {
-			e, closeAll := c.open(b, recommend.Options{Exhaustive: mode.exhaustive})
+			opts := recommend.Options{Exhaustive: mode.exhaustive, KeepNeighbors: -1}
+			if mode.lists {
+				opts.KeepNeighbors = 0 // the default
+			}
+			e, closeAll := c.open(b, opts)
 			defer closeAll()
 			ctx := context.Background()
-			var lat []time.Duration
-			i := 0
-			for b.Loop() {
-				id := c.articles[(i*7919)%len(c.articles)].ID
-				i++
-				t := time.Now()
-				if _, err := e.Similar(ctx, id, recommend.Query{}); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(t))
+			var stop func() []time.Duration
+			if mode.lists {
+				waitLists(b, e)
+				stop = c.writeFlow(b, e, 10)
 			}
-			reportLatency(b, lat)
-			st := e.Stats()
-			b.ReportMetric(float64(st.PostingsSkipped)/float64(st.PostingsSkipped+st.PostingsScanned), "skipped-share")
-			b.ReportMetric(float64(st.PostingsScanned)/float64(st.Queries), "postings/query")
-			b.ReportMetric(float64(st.ExactScores)/float64(st.Queries), "exact/query")
+			before := e.Stats()
+			q := func(i int) error {
+				_, err := e.Similar(ctx, c.articles[(i*7919)%len(c.articles)].ID, recommend.Query{})
+				return err
+			}
+			r := timeQueries(b, q)
+			if stop != nil {
+				writes := stop()
+				reportPercentiles(b, "add", writes)
+				st := e.Stats()
+				b.ReportMetric(float64(st.ListAnswers-before.ListAnswers)/float64(st.Queries-before.Queries), "from-lists")
+				if st.Lists != "kept" {
+					b.Errorf("the lists are %s after the writes", st.Lists)
+				}
+			}
+			r.report(b, e.Stats(), before)
 		})
 	}
 }
 
-// BenchmarkSimilarText reports SimilarText latency for article texts.
-func BenchmarkSimilarText(b *testing.B) {
-	c := synthetic(b)
-	e, closeAll := c.open(b, recommend.Options{})
-	defer closeAll()
-	ctx := context.Background()
+// waitLists waits until e keeps its neighbor lists (rebuilt in the
+// background after a load), and reports how long that took.
+func waitLists(b *testing.B, e *recommend.Engine) {
+	b.Helper()
+	start := time.Now()
+	for e.Stats().Lists != "kept" {
+		if time.Since(start) > 2*time.Hour {
+			b.Fatal("the neighbor lists were not built in two hours")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "lists-build-s")
+}
+
+// writeFlow upserts perSecond new articles a second into e, one per write,
+// until the returned function is called; it returns each write's latency.
+// A new article joins the first half of one article's body to the second
+// half of another's, under a new id.
+func (c *collection) writeFlow(b *testing.B, e *recommend.Engine, perSecond int) (stop func() []time.Duration) {
+	done := make(chan struct{})
 	var lat []time.Duration
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Second / time.Duration(perSecond))
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			x, y := c.articles[(i*31)%len(c.articles)], c.articles[(i*97+13)%len(c.articles)]
+			a := recommend.Article{ID: fmt.Sprintf("flow-%d", i), Title: y.Title, Category: x.Category,
+				Body: x.Body[:len(x.Body)/2] + " " + y.Body[len(y.Body)/2:]}
+			t := time.Now()
+			rs, err := e.Upsert(context.Background(), a)
+			if err == nil {
+				err = rs.Err()
+			}
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			lat = append(lat, time.Since(t))
+		}
+	})
+	return func() []time.Duration {
+		close(done)
+		wg.Wait()
+		// Leave the collection as it was, for the next benchmark and run.
+		ids := make([]string, len(lat))
+		for i := range ids {
+			ids[i] = fmt.Sprintf("flow-%d", i)
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), 1000)
+			if _, err := e.Delete(context.Background(), ids[:n]...); err != nil {
+				b.Error(err)
+			}
+			ids = ids[n:]
+		}
+		return lat
+	}
+}
+
+// queryRun is what timeQueries measured.
+type queryRun struct {
+	lat, cpu []time.Duration
+}
+
+// timeQueries calls q(i) for i from 0 while b.Loop says, timing each call
+// and its CPU time on the calling thread.
+func timeQueries(b *testing.B, q func(i int) error) queryRun {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var r queryRun
 	i := 0
 	for b.Loop() {
-		a := c.articles[(i*104729)%len(c.articles)]
-		i++
-		t := time.Now()
-		if _, err := e.SimilarText(ctx, recommend.Text{Title: a.Title, Body: a.Body}, recommend.Query{}); err != nil {
+		t, c := time.Now(), threadCPU()
+		if err := q(i); err != nil {
 			b.Fatal(err)
 		}
-		lat = append(lat, time.Since(t))
+		r.cpu = append(r.cpu, threadCPU()-c)
+		r.lat = append(r.lat, time.Since(t))
+		i++
 	}
-	reportLatency(b, lat)
+	return r
+}
+
+// report reports the latency and CPU percentiles and the engine's work
+// per query between two Stats.
+func (r queryRun) report(b *testing.B, after, before recommend.Stats) {
+	reportLatency(b, r.lat)
+	reportPercentiles(b, "cpu", r.cpu)
+	q := float64(after.Queries - before.Queries)
+	searched := float64(after.Queries-before.Queries) - float64(after.ListAnswers-before.ListAnswers)
+	postings := float64(after.PostingsScanned-before.PostingsScanned) + float64(after.PostingsSkipped-before.PostingsSkipped)
+	if searched > 0 && postings > 0 {
+		var cpu time.Duration
+		for _, c := range r.cpu {
+			cpu += c
+		}
+		b.ReportMetric(float64(cpu.Nanoseconds())/postings, "ns/posting")
+		b.ReportMetric(float64(after.PostingsSkipped-before.PostingsSkipped)/postings, "skipped-share")
+		b.ReportMetric(float64(after.ExactScores-before.ExactScores)/q, "exact/query")
+	}
+}
+
+// BenchmarkLive reports the latency of the queries that always search:
+// filtered (the article's own category and nine others, about 3% of the
+// collection; and one id excluded, which filters nothing but makes the
+// query search), by text (an article's title and body), and by a reading
+// history of five articles.
+//
+//	go test ./benchmarks -run XXX -bench Live -benchtime 5000x -timeout 2h
+func BenchmarkLive(b *testing.B) {
+	c := synthetic(b)
+	e, closeAll := c.open(b, recommend.Options{KeepNeighbors: -1})
+	defer closeAll()
+	ctx := context.Background()
+	cats := map[string]bool{}
+	for _, a := range c.articles {
+		cats[a.Category] = true
+	}
+	catList := slices.Sorted(maps.Keys(cats))
+	art := func(i int) recommend.Article { return c.articles[(i*7919)%len(c.articles)] }
+	kinds := []struct {
+		name string
+		q    func(i int) error
+	}{
+		{"filtered", func(i int) error {
+			q := recommend.Query{Categories: []string{art(i).Category}}
+			for j := range 9 {
+				q.Categories = append(q.Categories, catList[(i*13+j*7)%len(catList)])
+			}
+			_, err := e.Similar(ctx, art(i).ID, q)
+			return err
+		}},
+		{"exclude", func(i int) error {
+			_, err := e.Similar(ctx, art(i).ID, recommend.Query{Exclude: []string{art(i + 1).ID}})
+			return err
+		}},
+		{"text", func(i int) error {
+			a := art(i)
+			_, err := e.SimilarText(ctx, recommend.Text{Title: a.Title, Body: a.Body}, recommend.Query{})
+			return err
+		}},
+		{"history", func(i int) error {
+			ids := make([]string, 5)
+			for j := range ids {
+				ids[j] = art(i*5 + j).ID
+			}
+			_, err := e.SimilarHistory(ctx, ids, recommend.Query{})
+			return err
+		}},
+	}
+	for _, kind := range kinds {
+		b.Run(kind.name, func(b *testing.B) {
+			before := e.Stats()
+			r := timeQueries(b, kind.q)
+			r.report(b, e.Stats(), before)
+		})
+	}
 }
 
 func reportLatency(b *testing.B, lat []time.Duration) {
-	if len(lat) == 0 {
+	reportPercentiles(b, "", lat)
+}
+
+// reportPercentiles reports the 50th and 99th percentiles of ds in
+// milliseconds, as PREFIX-p50-ms and PREFIX-p99-ms.
+func reportPercentiles(b *testing.B, prefix string, ds []time.Duration) {
+	if len(ds) == 0 {
 		return
 	}
-	slices.Sort(lat)
-	ms := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
-	b.ReportMetric(ms(0.50), "p50-ms")
-	b.ReportMetric(ms(0.99), "p99-ms")
+	if prefix != "" {
+		prefix += "-"
+	}
+	ds = slices.Clone(ds)
+	slices.Sort(ds)
+	ms := func(p float64) float64 { return float64(ds[int(p*float64(len(ds)-1))]) / 1e6 }
+	b.ReportMetric(ms(0.50), prefix+"p50-ms")
+	b.ReportMetric(ms(0.99), prefix+"p99-ms")
 }
 
 // BenchmarkBatch computes every article's top 5 of the shared collection,
 // pruned and with the plain exhaustive loop, on all cores (-cpu sets them).
+// cpu-s is the process's CPU time over the run, divided by the threads:
+// what the run takes on cores of its own, whatever else the machine runs.
 //
-//	go test ./benchmarks -run XXX -bench Batch -benchtime 1x -timeout 1h
+//	go test ./benchmarks -run XXX -bench Batch -benchtime 1x -timeout 2h
 func BenchmarkBatch(b *testing.B) {
 	c := synthetic(b)
 	for _, mode := range []struct {
@@ -293,19 +476,26 @@ func BenchmarkBatch(b *testing.B) {
 		exhaustive bool
 	}{{"pruned", false}, {"plain", true}} {
 		b.Run(mode.name, func(b *testing.B) {
-			e, closeAll := c.open(b, recommend.Options{})
+			e, closeAll := c.open(b, recommend.Options{KeepNeighbors: -1})
 			defer closeAll()
 			var st recommend.BatchStats
+			var cpu time.Duration
+			threads := runtime.GOMAXPROCS(0)
 			for b.Loop() {
+				c0 := processCPU()
 				var err error
 				st, err = e.Batch(context.Background(), recommend.BatchOptions{Exhaustive: mode.exhaustive},
 					func(string, []recommend.Neighbor) error { return nil })
 				if err != nil {
 					b.Fatal(err)
 				}
+				cpu = processCPU() - c0
 			}
+			all := float64(st.Skipped + st.Postings)
 			b.ReportMetric(st.Elapsed.Seconds(), "s/run")
-			b.ReportMetric(float64(st.Skipped)/float64(st.Skipped+st.Postings), "skipped-share")
+			b.ReportMetric(cpu.Seconds()/float64(threads), "cpu-s")
+			b.ReportMetric(float64(cpu.Nanoseconds())/all, "ns/posting-core")
+			b.ReportMetric(float64(st.Skipped)/all, "skipped-share")
 			b.ReportMetric(float64(st.Exact)/float64(st.Articles), "exact/article")
 		})
 	}

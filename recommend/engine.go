@@ -105,6 +105,12 @@ type Engine struct {
 	lastBulk   atomic.Int64 // unix nanoseconds of the last write that marked the lists stale
 	rebuilding atomic.Bool  // stale lists are being rebuilt
 
+	// writeGate is held shared by every write from its commit to its
+	// apply, and alone by saveLists, so that saved lists are those of the
+	// articles stored.
+	writeGate sync.RWMutex
+	savedAt   atomic.Uint64 // generation<<32 | epoch of the lists last saved or loaded
+
 	ids       idLocks
 	refitMu   sync.Mutex  // one refit at a time
 	refitting atomic.Bool // a refit is running
@@ -174,6 +180,9 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 	if err != nil {
 		return nil, err
 	}
+	if err := e.loadLists(ctx, v); err != nil {
+		return nil, err
+	}
 	e.publish(v)
 	e.words.Store(words)
 	e.changed.Store(int64(abs(v.live - gen.N)))
@@ -186,13 +195,19 @@ func Open(ctx context.Context, store Store, opts Options, progress func(done, to
 	return e, nil
 }
 
-// Close stops background work and waits for it. It does not close the
-// store.
+// Close stops background work and waits for it, then saves the neighbor
+// lists in a store that keeps them, for the next Open to load rather than
+// rebuild (savedlists.go); lists it cannot save are rebuilt at the next
+// Open, which it logs. It does not close the store.
 func (e *Engine) Close() error {
 	e.bgMu.Lock()
 	e.cancel()
 	e.bgMu.Unlock()
 	e.bg.Wait()
+	if err := e.saveLists(context.Background()); err != nil {
+		// The articles are safe; the next Open rebuilds the lists.
+		e.log.Warn("neighbor lists not saved", "err", err)
+	}
 	return nil
 }
 

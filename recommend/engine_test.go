@@ -366,6 +366,10 @@ func TestRefitOverlappingWrites(t *testing.T) {
 	mustWrite(t)(e.Create(ctx, c.Articles(300)...))
 	var mu sync.Mutex // guards c
 	var writes atomic.Int64
+	// Creates stop at maxCreated: a collection growing as fast as the
+	// writers go would make each refit slower than the last.
+	var created atomic.Int64
+	const maxCreated = 600
 	stop := make(chan struct{})
 	errs := make(chan error, 3)
 	var wg sync.WaitGroup
@@ -381,6 +385,11 @@ func TestRefitOverlappingWrites(t *testing.T) {
 				var write func() (recommend.WriteResults, error)
 				switch (i + w) % 3 {
 				case 0:
+					if created.Add(1) > maxCreated {
+						id := fmt.Sprintf("doc-%04d", 1+c.R.IntN(300))
+						write = func() (recommend.WriteResults, error) { return e.Delete(ctx, id) }
+						break
+					}
 					a := c.NewArticle()
 					write = func() (recommend.WriteResults, error) { return e.Create(ctx, a) }
 				case 1:

@@ -43,33 +43,44 @@ func (w *writer) maintainAdd(x int32) {
 	vec := pv.docs.vecs[x]
 	s.prepare(pv, vec, true)
 	s.accumulate(pv)
-	defer s.reset()
+	defer s.reset(pv)
 
 	// Its own list: the best m by exact score. float32 partial sums are
 	// within slack of the exact scores, so the m-th partial less slack is
 	// a floor no member of the top m falls below.
 	m := w.lists.m
 	var alive int
-	cut := make([]float32, 0, len(s.touched))
-	for _, d := range s.touched {
-		if d != x && pv.alive(d) {
-			alive++
-			cut = append(cut, s.acc[d])
+	cut := make([]float32, 0, m) // the m best partial sums, best first
+	s.each(pv, func(d int32, a float32) {
+		if d == x || !pv.alive(d) {
+			return
 		}
-	}
+		alive++
+		if len(cut) == m && a <= cut[m-1] {
+			return
+		}
+		i := len(cut)
+		for i > 0 && cut[i-1] < a {
+			i--
+		}
+		if len(cut) < m {
+			cut = append(cut, 0)
+		}
+		copy(cut[i+1:], cut[i:])
+		cut[i] = a
+	})
 	floor := float32(0)
-	if len(cut) > m {
-		slices.SortFunc(cut, func(a, b float32) int { return cmp.Compare(b, a) })
+	if alive > m {
 		floor = cut[m-1] - float32(slack)
 	}
 	var own []scored
-	for _, d := range s.touched {
-		if d != x && pv.alive(d) && s.acc[d] >= floor {
+	s.each(pv, func(d int32, a float32) {
+		if d != x && pv.alive(d) && a >= floor {
 			if sc := s.exact(pv.docs.vecs[d]); sc > 0 {
 				own = append(own, scored{d, sc})
 			}
 		}
-	}
+	})
 	slices.SortFunc(own, func(a, b scored) int { return byScore(pv, a, b) })
 	own = own[:min(m, len(own))]
 	entries := make([]listEntry, len(own))
@@ -80,18 +91,18 @@ func (w *writer) maintainAdd(x int32) {
 
 	// The lists x enters.
 	var buf []listEntry
-	for _, d := range s.touched {
-		if d == x || !pv.alive(d) || float64(s.acc[d]) < float64(w.lists.floor[d])-slack {
-			continue
+	s.each(pv, func(d int32, a float32) {
+		if d == x || !pv.alive(d) || float64(a) < float64(w.lists.floor[d])-slack {
+			return
 		}
 		sc := s.exact(pv.docs.vecs[d])
 		if sc <= 0 {
-			continue
+			return
 		}
 		var complete bool
 		buf, complete, _ = w.lists.read(d, buf)
 		if slices.ContainsFunc(buf, func(e listEntry) bool { return e.doc == x }) {
-			continue
+			return
 		}
 		i := 0
 		for i < len(buf) && w.ranksBefore(pv, d, buf[i], x, sc) {
@@ -106,10 +117,10 @@ func (w *writer) maintainAdd(x int32) {
 		case complete && len(buf) < m:
 			buf = append(buf, listEntry{x, float32(sc)})
 		default:
-			continue // after the last entry of a list that does not take more
+			return // after the last entry of a list that does not take more
 		}
 		w.lists.write(d, buf, complete, w.epoch)
-	}
+	})
 }
 
 // maintainRemove takes doc y, just removed, out of every list that holds
@@ -125,23 +136,23 @@ func (w *writer) maintainRemove(y int32) {
 	var refill []int32
 	var buf []listEntry
 	m := w.lists.m
-	for _, d := range s.touched {
-		if d == y || !pv.alive(d) || int(d) >= len(w.lists.meta) || float64(s.acc[d]) < float64(w.lists.floor[d])-slack {
-			continue
+	s.each(pv, func(d int32, a float32) {
+		if d == y || !pv.alive(d) || int(d) >= len(w.lists.meta) || float64(a) < float64(w.lists.floor[d])-slack {
+			return
 		}
 		var complete bool
 		buf, complete, _ = w.lists.read(d, buf)
 		i := slices.IndexFunc(buf, func(e listEntry) bool { return e.doc == y })
 		if i < 0 {
-			continue
+			return
 		}
 		buf = slices.Delete(buf, i, i+1)
 		w.lists.write(d, buf, complete, w.epoch)
 		if !complete && len(buf) < (m+1)/2 {
 			refill = append(refill, d)
 		}
-	}
-	s.reset()
+	})
+	s.reset(pv)
 	for _, d := range refill {
 		w.recompute(pv, d)
 	}

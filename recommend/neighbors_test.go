@@ -13,6 +13,7 @@ import (
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/recommend/recommendtest"
+	"github.com/readalike/readalike/vectorize"
 )
 
 // waitLists waits until the engine keeps its neighbor lists.
@@ -266,4 +267,115 @@ func TestBulkLoadMarksListsStale(t *testing.T) {
 	if st := e.Stats(); st.ListAnswers == before || st.ListRebuilds == 0 {
 		t.Errorf("no answer from the rebuilt lists: %+v", st)
 	}
+}
+
+// TestListsSurviveRestart: a clean Close saves the lists and the next Open
+// loads them, kept and exact at once, with no rebuild; lists a write made
+// after they were saved, or a new generation, are not loaded but rebuilt;
+// a changed KeepNeighbors loads them cut to size or marked short.
+func TestListsSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	c := recommendtest.NewCorpus(11, 400)
+	ms := recommend.NewMemoryStore()
+	opts := recommend.Options{RefitShare: -1, Dedup: 0.8, KeepNeighbors: 8}
+	open := func(o recommend.Options) *recommend.Engine {
+		t.Helper()
+		e, err := recommend.Open(ctx, ms, o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	check := func(what string, e *recommend.Engine, o recommend.Options) {
+		t.Helper()
+		ref := reference(t, ms, o)
+		for _, id := range liveIDs(t, ms) {
+			for _, q := range []recommend.Query{{}, {K: o.KeepNeighbors, NoDedup: true}, {K: 3, MinScore: 0.1}} {
+				got, err := e.Similar(ctx, id, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w := fmt.Sprintf("%s: similar %s %+v", what, id, q)
+				if want := recommend.LiveSimilar(e, id, q); !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s:\nlist %+v\nlive %+v", w, got, want)
+				}
+				recommendtest.CheckNeighbors(t, w, got.Neighbors, ref.SimilarID(id, q), true)
+			}
+		}
+	}
+	loaded := func(what string, e *recommend.Engine, want bool) {
+		t.Helper()
+		if st := e.Stats(); (st.Lists == "kept") != want || st.ListRebuilds != 0 {
+			t.Fatalf("%s: lists %q after %d rebuilds at open; want loaded %v", what, st.Lists, st.ListRebuilds, want)
+		}
+	}
+
+	e := open(opts)
+	mustWrite(t)(e.Create(ctx, c.Articles(200)...))
+	waitLists(t, e)
+	// Deletions leave some lists short of full without being complete.
+	ids := liveIDs(t, ms)
+	for _, id := range ids[:40] {
+		mustWrite(t)(e.Delete(ctx, id))
+	}
+	mustWrite(t)(e.Create(ctx, c.NewArticle()))
+	e.Close()
+
+	e = open(opts)
+	loaded("restart", e, true)
+	check("restart", e, opts)
+	if e.Stats().ListAnswers == 0 {
+		t.Error("no answer came from the loaded lists")
+	}
+	mustWrite(t)(e.Upsert(ctx, c.Article(liveIDs(t, ms)[0]))) // saved again at Close
+	e.Close()
+
+	for _, o := range []recommend.Options{
+		{RefitShare: -1, Dedup: 0.8, KeepNeighbors: 4},  // cut to size
+		{RefitShare: -1, Dedup: 0.8, KeepNeighbors: 16}, // short of full: searched for k beyond
+		opts,
+	} {
+		e = open(o)
+		loaded(fmt.Sprint("keep ", o.KeepNeighbors), e, true)
+		check(fmt.Sprint("keep ", o.KeepNeighbors), e, o)
+		e.Close()
+	}
+
+	// A write that reaches the store after the lists were saved.
+	c.NewArticle()
+	a := c.NewArticle()
+	counts, err := e.Analyzer().Analyze(vectorize.Document{Title: a.Title, Body: a.Body, Lang: a.Lang})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ms.Commit(ctx, recommend.Write{Puts: []recommend.Put{{Article: a, Counts: counts.Counts}}}); err != nil {
+		t.Fatal(err)
+	}
+	e = open(opts)
+	loaded("a write after the save", e, false)
+	waitLists(t, e)
+	check("a write after the save", e, opts)
+	if _, err := e.Refit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	e = open(opts)
+	loaded("after a refit", e, true)
+	check("after a refit", e, opts)
+	e.Close()
+
+	// A generation saved after the lists: they are not loaded.
+	gen, err := ms.Generation(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen.Number++
+	if err := ms.SaveGeneration(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	e = open(opts)
+	defer e.Close()
+	loaded("a newer generation", e, false)
+	waitLists(t, e)
+	check("a newer generation", e, opts)
 }

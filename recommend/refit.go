@@ -3,6 +3,7 @@ package recommend
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -12,8 +13,15 @@ import (
 
 // replayInLock is how many pending changes a refit replays while holding
 // the write lock; with more pending it replays a round outside the lock
-// first.
-const replayInLock = 32
+// first, up to replayRounds rounds: writes arriving as fast as a round
+// replays them would otherwise keep the refit from ever swapping in, so
+// after those rounds it replays the rest under the lock, however many.
+// Replaying without list upkeep is cheap, so when a round keeping the lists
+// falls behind, the refit lets them go stale (see Refit).
+const (
+	replayInLock = 32
+	replayRounds = 4
+)
 
 // Refit fits the next model generation on the stored term counts, builds its
 // index aside while queries and writes go on, and swaps it in. Changes made
@@ -63,11 +71,21 @@ func (e *Engine) Refit(ctx context.Context) (uint64, error) {
 	// Replay the changes made meanwhile on the new index, most of them
 	// before taking applyMu, so that writes wait only for the last few.
 	w := newWriter(v)
-	replayed := 0
-	for {
+	replayed, behind := 0, math.MaxInt
+	for round := 0; ; round++ {
 		e.applyMu.Lock()
 		pending := (*e.replay)[replayed:]
-		if len(pending) <= replayInLock {
+		if w.lists.valid && len(pending) >= behind {
+			// Replaying with list upkeep falls behind the writes (which
+			// may have stopped keeping their own lists): the new index's
+			// lists go stale, to be rebuilt once writes are quiet, and the
+			// replay catches up.
+			w.lists = neighborLists{m: w.lists.m}
+			e.lastBulk.Store(time.Now().UnixNano())
+			e.counters.listStale.Add(1)
+		}
+		behind = len(pending)
+		if len(pending) <= replayInLock || round == replayRounds {
 			replayOn(w, pending)
 			copyReads(e.w, w, *e.replay)
 			w.publish(&e.view)

@@ -63,9 +63,10 @@ type Store interface {
 	Reads(ctx context.Context, reader string, limit int) ([]Read, error)
 }
 
-// NeighborStore is a Store that can also keep neighbor lists, for Similar
-// to answer from without searching (see neighbors.go). The engine finds it
-// by type assertion; a Store without it is searched live every time.
+// NeighborStore is a Store that can also keep neighbor lists: the engine
+// saves its lists there at Close and loads them at Open, when they are
+// still exact, instead of rebuilding them (savedlists.go). The engine finds
+// it by type assertion; with a Store without it, every Open rebuilds them.
 type NeighborStore interface {
 	Store
 
@@ -73,7 +74,7 @@ type NeighborStore interface {
 	// article, and returns once they are durable, as Commit does. A list
 	// belongs to the articles as stored when PutNeighbors runs: the caller
 	// must see to it that none changes between computing the lists and
-	// storing them (Engine.Batch holds off the engine's writes). The store
+	// storing them (Engine.Close holds off the engine's writes). The store
 	// does not keep lists or anything in them once it returns. An empty ID
 	// is an error, and nothing is stored.
 	PutNeighbors(ctx context.Context, lists []NeighborList) error
@@ -152,9 +153,9 @@ type Generation struct {
 	FittedAt time.Time
 }
 
-// NeighborList is the stored answer of an article's unfiltered query: its
-// nearest articles and everything the answer depends on, so that a later
-// query can tell whether the list answers it exactly (see Engine.Similar).
+// NeighborList is an article's neighbor list as a NeighborStore keeps it:
+// its nearest articles and everything they depend on, so that a later Open
+// can tell whether the list is still exact (see savedlists.go).
 type NeighborList struct {
 	ID         string // the article
 	Generation uint64 // the model generation that scored the neighbors

@@ -190,6 +190,8 @@ func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteR
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	e.writeGate.RLock()
+	defer e.writeGate.RUnlock()
 	if err := e.store.Commit(context.WithoutCancel(ctx), w); err != nil {
 		return nil, fmt.Errorf("commit %d articles: %w", len(w.Puts), err)
 	}
@@ -278,6 +280,8 @@ func (e *Engine) Delete(ctx context.Context, ids ...string) (WriteResults, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	e.writeGate.RLock()
+	defer e.writeGate.RUnlock()
 	if err := e.store.Commit(context.WithoutCancel(ctx), Write{Deletes: del}); err != nil {
 		return nil, fmt.Errorf("delete %d articles: %w", len(del), err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/readalike/readalike/recommend"
+	"github.com/readalike/readalike/recommend/recommendtest"
 )
 
 func neighborList(id string, ns ...string) recommend.NeighborList {
@@ -203,4 +204,73 @@ func sameList(a, b recommend.NeighborList) bool {
 		}
 	}
 	return true
+}
+
+// TestCollectionListsAcrossRestarts: a collection closed cleanly opens with
+// its neighbor lists kept at once, loaded rather than rebuilt; one whose
+// process ended after a write without closing the engine (a crash, as far
+// as the lists go) rebuilds them, and answers as the search does.
+func TestCollectionListsAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := recommendtest.NewCorpus(5, 300)
+	open := func() *Collection {
+		t.Helper()
+		col, err := OpenCollection(ctx, dir, Options{GCInterval: -1}, recommend.Options{RefitShare: -1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return col
+	}
+	waitKept := func(e *recommend.Engine) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); e.Stats().Lists != "kept"; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("lists not kept after a minute: %+v", e.Stats())
+			}
+		}
+	}
+	col := open()
+	if rs, err := col.Engine.Create(ctx, c.Articles(120)...); err != nil || rs.Err() != nil {
+		t.Fatal(err, rs.Err())
+	}
+	waitKept(col.Engine)
+	if err := col.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	col = open()
+	if st := col.Engine.Stats(); st.Lists != "kept" || st.ListRebuilds != 0 {
+		t.Fatalf("after a clean restart: lists %q, %d rebuilds; want kept, loaded", st.Lists, st.ListRebuilds)
+	}
+	if rs, err := col.Engine.Create(ctx, c.NewArticle()); err != nil || rs.Err() != nil {
+		t.Fatal(err, rs.Err())
+	}
+	// The store closes before the engine: the engine cannot save its lists.
+	if err := col.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	col.Engine.Close()
+
+	col = open()
+	defer col.Close()
+	if st := col.Engine.Stats(); st.Lists == "kept" {
+		t.Fatalf("lists saved before a write were loaded after it: %+v", st)
+	}
+	waitKept(col.Engine)
+	ref, err := recommendtest.FromStore(ctx, col.DB, recommend.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := col.Engine.Stats().ListAnswers
+	for id := range ref.Articles {
+		got, err := col.Engine.Similar(ctx, id, recommend.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recommendtest.CheckNeighbors(t, "similar "+id, got.Neighbors, ref.SimilarID(id, recommend.Query{}), true)
+	}
+	if col.Engine.Stats().ListAnswers == before {
+		t.Error("no answer came from the rebuilt lists")
+	}
 }
