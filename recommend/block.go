@@ -39,27 +39,90 @@ type BlockArticle struct {
 // Block is an exact index over some articles of a collection. It answers
 // with the engine's search code, the code Batch runs. A Block is immutable
 // and safe for concurrent use.
+//
+// A Block numbers the terms its articles hold densely, in the model's term
+// id order (see local), so that what it allocates grows with what it holds,
+// not with the model's dictionary: cmd/readalike-beam builds a Block over a
+// query's few candidates, with a dictionary of millions of terms.
 type Block struct {
 	v          *view
-	dedup      float64 // Options.Dedup
+	terms      []uint32 // by local term id: the model's term id, ascending
+	dedup      float64  // Options.Dedup
 	exhaustive bool
-	searchers  sync.Pool
+	searchers  sync.Pool // *blockSearcher
+}
+
+// blockSearcher is a searcher with room for a query in local term ids.
+type blockSearcher struct {
+	searcher
+	qv vectorize.Vector
 }
 
 // NewBlock builds the index of arts, whose vectors must all come from one
-// model. Of opts, Dedup (the near-duplicate threshold) and Exhaustive are
-// used, as the engine uses them. Ids must be unique; NewBlock keeps the
-// vectors, which the caller must not change.
+// model (sorted by term id, as the model makes them). Of opts, Dedup (the
+// near-duplicate threshold) and Exhaustive are used, as the engine uses
+// them. Ids must be unique. NewBlock copies the vectors: the caller may
+// change or drop arts afterwards.
 func NewBlock(arts []BlockArticle, opts Options) *Block {
 	opts = opts.withDefaults()
+	terms, vecs := local(arts)
 	b := newBuilder(nil, 0, len(arts))
+	b.docs = newDocTable(len(arts)) // a Block never grows
 	for i := range arts {
 		a := &arts[i]
-		b.add(&Article{ID: a.ID, Category: a.Category, Published: a.Published}, a.Vector)
+		b.add(&Article{ID: a.ID, Category: a.Category, Published: a.Published}, vecs[i])
 	}
-	blk := &Block{v: b.view(), dedup: opts.Dedup, exhaustive: opts.Exhaustive}
-	blk.searchers.New = func() any { return &searcher{exhaustive: blk.exhaustive} }
+	blk := &Block{v: b.view(), terms: terms, dedup: opts.Dedup, exhaustive: opts.Exhaustive}
+	blk.searchers.New = func() any { return &blockSearcher{searcher: searcher{exhaustive: blk.exhaustive}} }
 	return blk
+}
+
+// local returns the term ids the articles hold, ascending, and their
+// vectors with each term numbered by its place in that list. The order of
+// terms is the model's, so the products of a cosine are summed in the same
+// order, and give the same score to the last bit.
+func local(arts []BlockArticle) (terms []uint32, vecs []vectorize.Vector) {
+	size := 0
+	for i := range arts {
+		size += len(arts[i].Vector)
+	}
+	terms = make([]uint32, 0, size)
+	for i := range arts {
+		for _, e := range arts[i].Vector {
+			terms = append(terms, e.ID)
+		}
+	}
+	slices.Sort(terms)
+	terms = slices.Clip(slices.Compact(terms))
+	flat := make(vectorize.Vector, size) // one array for every vector
+	vecs = make([]vectorize.Vector, len(arts))
+	for i := range arts {
+		v := flat[:len(arts[i].Vector):len(arts[i].Vector)]
+		flat = flat[len(v):]
+		lo := 0
+		for j, e := range arts[i].Vector {
+			x, _ := slices.BinarySearch(terms[lo:], e.ID)
+			lo += x
+			v[j] = vectorize.Entry{ID: uint32(lo), Weight: e.Weight}
+		}
+		vecs[i] = v
+	}
+	return terms, vecs
+}
+
+// localQuery returns qv in b's local term ids, in dst's array: the terms
+// no article of b holds are left out, as they add nothing to any score.
+func (b *Block) localQuery(dst, qv vectorize.Vector) vectorize.Vector {
+	dst = dst[:0]
+	lo := 0
+	for _, e := range qv {
+		x, ok := slices.BinarySearch(b.terms[lo:], e.ID)
+		lo += x
+		if ok {
+			dst = append(dst, vectorize.Entry{ID: uint32(lo), Weight: e.Weight})
+		}
+	}
+	return dst
 }
 
 // Len returns the number of articles b holds.
@@ -93,9 +156,10 @@ func (b *Block) Candidates(qv vectorize.Vector, self string, q Query, n int) []N
 	if b.v.n == 0 || n <= 0 {
 		return nil
 	}
-	s := b.searchers.Get().(*searcher)
+	s := b.searchers.Get().(*blockSearcher)
 	defer b.searchers.Put(s)
-	top := s.topK(b.v, qv, b.filter(q, self), n, q.MinScore)
+	s.qv = b.localQuery(s.qv, qv)
+	top := s.topK(b.v, s.qv, b.filter(q, self), n, q.MinScore)
 	out := make([]Neighbor, len(top))
 	for i, x := range top {
 		out[i] = Neighbor{ID: b.v.docs.ids[x.doc], Score: x.score}
@@ -117,13 +181,14 @@ func (b *Block) Nearest(qv vectorize.Vector, self string, q Query, n int) (ns []
 	if b.v.n == 0 {
 		return nil, true
 	}
-	s := b.searchers.Get().(*searcher)
+	s := b.searchers.Get().(*blockSearcher)
 	defer b.searchers.Put(s)
 	dedup := b.dedup
 	if q.NoDedup {
 		dedup = math.Inf(1)
 	}
-	top := s.nearest(b.v, qv, b.filter(q, self), k, q.MinScore, dedup)
+	s.qv = b.localQuery(s.qv, qv)
+	top := s.nearest(b.v, s.qv, b.filter(q, self), k, q.MinScore, dedup)
 	ns = make([]Neighbor, len(top))
 	for i, x := range top {
 		ns[i] = b.v.neighbor(x.doc, x.score)

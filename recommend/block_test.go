@@ -3,6 +3,7 @@ package recommend_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -138,6 +139,40 @@ func brief(ns []recommend.Neighbor) []string {
 		out[i] = fmt.Sprintf("%s:%.17g", n.ID, n.Score)
 	}
 	return out
+}
+
+// TestBlockSmallOfLargeDictionary checks that a Block of a few articles
+// whose terms have large ids in the model's dictionary costs memory for
+// what it holds (cmd/readalike-beam builds one per query), and scores a
+// query, whose other terms it lacks, as vectorize.Cosine does, to the bit.
+func TestBlockSmallOfLargeDictionary(t *testing.T) {
+	vec := func(ids ...uint32) vectorize.Vector {
+		v := make(vectorize.Vector, len(ids))
+		for i, id := range ids {
+			v[i] = vectorize.Entry{ID: id, Weight: float32(i+1) / 10}
+		}
+		return v
+	}
+	arts := []recommend.BlockArticle{
+		{ID: "a", Vector: vec(7, 40_000_000, 49_999_999)},
+		{ID: "b", Vector: vec(40_000_000, 45_000_000)},
+		{ID: "c", Vector: vec(3, 7)},
+	}
+	q := vec(1, 7, 12, 40_000_000, 41_000_000, 49_999_999, 60_000_000)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b := recommend.NewBlock(arts, recommend.Options{})
+	got := b.Candidates(q, "", recommend.Query{}, 3)
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("a block of 3 articles and a query allocated %d bytes, want under 1 MiB", grew)
+	}
+	want := []recommend.Neighbor{}
+	for _, a := range arts {
+		want = append(want, recommend.Neighbor{ID: a.ID, Score: vectorize.Cosine(q, a.Vector)})
+	}
+	recommend.SortCandidates(want)
+	sameNeighbors(t, "q", got, want)
 }
 
 func TestMergeCandidates(t *testing.T) {
