@@ -66,8 +66,7 @@ type blockSearcher struct {
 func NewBlock(arts []BlockArticle, opts Options) *Block {
 	opts = opts.withDefaults()
 	terms, vecs := local(arts)
-	b := newBuilder(nil, 0, len(arts))
-	b.docs = newDocTable(len(arts)) // a Block never grows
+	b := newBuilderCap(nil, 0, len(arts))
 	for i := range arts {
 		a := &arts[i]
 		b.add(&Article{ID: a.ID, Category: a.Category, Published: a.Published}, vecs[i])

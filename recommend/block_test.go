@@ -164,8 +164,10 @@ func TestBlockSmallOfLargeDictionary(t *testing.T) {
 	b := recommend.NewBlock(arts, recommend.Options{})
 	got := b.Candidates(q, "", recommend.Query{}, 3)
 	runtime.ReadMemStats(&after)
-	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
-		t.Errorf("a block of 3 articles and a query allocated %d bytes, want under 1 MiB", grew)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<10 {
+		// About 7 kB; tables sized for the dictionary took 4 GB here, and
+		// tables with the engine's room to grow 143 kB.
+		t.Errorf("a block of 3 articles and a query allocated %d bytes, want under 64 KiB", grew)
 	}
 	want := []recommend.Neighbor{}
 	for _, a := range arts {
