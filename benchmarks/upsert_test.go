@@ -18,7 +18,7 @@ import (
 )
 
 var (
-	flowRate    = flag.Float64("flow.rate", 10, "writes per second flowing during BenchmarkWriteFlow")
+	flowRate    = flag.Int("flow.rate", 10, "writes per second flowing during BenchmarkWriteFlow")
 	flowFor     = flag.Duration("flow.for", 20*time.Second, "how long BenchmarkWriteFlow reads, once idle and once with writes flowing")
 	churnWrites = flag.Int("churn.writes", 50_000, "upserts of existing articles in BenchmarkUpsertChurn")
 )
@@ -79,9 +79,9 @@ func readFor(b *testing.B, e *recommend.Engine, c *collection, d time.Duration, 
 
 // BenchmarkWriteFlow measures what a page view sees while articles keep
 // arriving: unfiltered Similar(id) latency in-process with no writes, then
-// with -flow.rate durable writes per second (half new articles, half
-// replacements) flowing through list maintenance, and the latency of each
-// of those writes, list maintenance included.
+// with -flow.rate durable writes of new articles per second flowing
+// through list maintenance (writeFlow), and the latency of each of those
+// writes, list maintenance included.
 //
 //	go test ./benchmarks -run XXX -bench WriteFlow -benchtime 1x -timeout 1h
 func BenchmarkWriteFlow(b *testing.B) {
@@ -91,39 +91,9 @@ func BenchmarkWriteFlow(b *testing.B) {
 	for b.Loop() {
 		idle := readFor(b, e, c, *flowFor, 1)
 
-		var (
-			stop   atomic.Bool
-			writes []time.Duration
-			wg     sync.WaitGroup
-		)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(2, 2))
-			tick := time.NewTicker(time.Duration(float64(time.Second) / *flowRate))
-			defer tick.Stop()
-			for i := 0; !stop.Load(); i++ {
-				<-tick.C
-				a := c.articles[r.IntN(len(c.articles))]
-				if i%2 == 0 {
-					a.ID = fmt.Sprintf("flow-%d", i)
-				}
-				a = edited(a, c.articles[r.IntN(len(c.articles))], i)
-				t := time.Now()
-				rs, err := e.Upsert(context.Background(), a)
-				if err == nil {
-					err = rs.Err()
-				}
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				writes = append(writes, time.Since(t))
-			}
-		}()
+		stop := c.writeFlow(b, e, *flowRate)
 		busy := readFor(b, e, c, *flowFor, 3)
-		stop.Store(true)
-		wg.Wait()
+		writes := stop()
 
 		report := func(name string, lat []time.Duration) {
 			b.ReportMetric(percentileMS(lat, 0.50), name+"-p50-ms")

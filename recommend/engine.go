@@ -46,6 +46,11 @@ type Options struct {
 	// the bounds that skip most of them: the plain loop, for benchmarks to
 	// compare with. Answers are the same.
 	Exhaustive bool
+	// NoSummaries leaves every article written without a summary, which
+	// costs a third of a write's analysis: for a collection nobody reads
+	// articles from, such as batch --input's. Vectors and answers are the
+	// same.
+	NoSummaries bool
 	// KeepNeighbors is how many neighbors the engine keeps for each article
 	// (see neighbors.go), so that an unfiltered Similar asking for at most
 	// that many is a lookup; 0 = DefaultKeepNeighbors, negative keeps none

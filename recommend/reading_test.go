@@ -215,6 +215,39 @@ func TestSummaryAndList(t *testing.T) {
 	}
 }
 
+// TestNoSummaries: with Options.NoSummaries an article is written without
+// a summary, and scores as it would with one.
+func TestNoSummaries(t *testing.T) {
+	ctx := context.Background()
+	arts := []recommend.Article{
+		{ID: "a", Title: "Rover", Body: "The rover found ice. It was under the crater rim. Scientists were pleased."},
+		{ID: "b", Title: "Ice", Body: "Ice was found under a crater on the moon. The rover keeps looking."},
+		{ID: "c", Title: "Budget", Body: "The budget passed. Taxes rose."},
+	}
+	var lists [2]recommend.Result
+	for i, no := range []bool{false, true} {
+		e, err := recommend.Open(ctx, recommend.NewMemoryStore(), recommend.Options{RefitShare: -1, NoSummaries: no}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		mustWrite(t)(e.Create(ctx, arts...))
+		a, err := e.Get(ctx, "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (a.Summary == "") != no {
+			t.Errorf("NoSummaries %v: summary %q", no, a.Summary)
+		}
+		if lists[i], err = e.Similar(ctx, "a", recommend.Query{K: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(lists[0].Neighbors) == 0 || !reflect.DeepEqual(lists[0], lists[1]) {
+		t.Errorf("got %v without summaries, want %v", lists[1], lists[0])
+	}
+}
+
 // TestSeedPage stores the seed page's article as the page shows it (its
 // body nearly twice): 244 words, a summary from its first paragraphs within
 // the budget, and after one read a read count of 1 and a last read.

@@ -205,8 +205,8 @@ func (e *Engine) write(ctx context.Context, arts []Article, create bool) (WriteR
 
 // analyzeAll analyses the articles at positions valid, on all cores for a
 // big write, and sets each one's language when it has none (detected:
-// DetectLang), word count and summary; an article the analyzer refuses
-// gets its error in res.
+// DetectLang), word count and summary (none with Options.NoSummaries); an
+// article the analyzer refuses gets its error in res.
 func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vectorize.Counts {
 	counts := make([]vectorize.Counts, len(arts))
 	model := e.Model()
@@ -230,6 +230,9 @@ func (e *Engine) analyzeAll(arts []Article, valid []int, res WriteResults) []vec
 					continue
 				}
 				counts[i], a.Words = an.Counts, an.Words
+				if e.opts.NoSummaries {
+					continue
+				}
 				// With the current generation's idf: a summary is fixed
 				// when its article is written.
 				a.Summary, _ = e.analyzer.Summarize(doc, model, 0)

@@ -52,6 +52,13 @@ type Options struct {
 	// where durability is not the point. dir is ignored.
 	InMemory bool
 
+	// NoSync makes writes durable against a crash of the process but not
+	// of the machine: Commit returns once its transaction committed,
+	// without an fsync, and the df records are never checkpointed (a
+	// later Open recounts them). For a store that is thrown away after
+	// use, such as batch --input's; dir is still where it lives.
+	NoSync bool
+
 	// GCInterval is how often the value-log GC runs. 0 means 5 minutes; a
 	// negative value turns it off.
 	GCInterval time.Duration
@@ -242,7 +249,11 @@ func (d *DB) prepare(opts Options) error {
 // the process died since the last checkpoint.
 func (d *DB) load(opts Options) error {
 	var err error
-	if d.sync, err = newSyncer(d.dir, opts.syncHook); err != nil {
+	syncDir := d.dir
+	if opts.NoSync {
+		syncDir = "" // a syncer without a directory syncs nothing
+	}
+	if d.sync, err = newSyncer(syncDir, opts.syncHook); err != nil {
 		return err
 	}
 	format, err := checkFormat(d.bdb, d.sync, d.readOnly)
@@ -259,7 +270,7 @@ func (d *DB) load(opts Options) error {
 	if err != nil {
 		return err
 	}
-	d.c = newCommitter(d.bdb, d.sync, d.log, st, opts, !opts.InMemory && !d.readOnly, d.space)
+	d.c = newCommitter(d.bdb, d.sync, d.log, st, opts, !opts.InMemory && !opts.NoSync && !d.readOnly, d.space)
 	// Leaves nothing to recount should the process die again soon.
 	written, err := d.c.checkpoint()
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ func TestConformance(t *testing.T) {
 	})
 	t.Run("memory", func(t *testing.T) {
 		recommendtest.TestStore(t, func(t *testing.T) recommend.Store { return openTest(t, "", Options{}) })
+	})
+	t.Run("nosync", func(t *testing.T) {
+		recommendtest.TestStore(t, func(t *testing.T) recommend.Store { return openTest(t, t.TempDir(), Options{NoSync: true}) })
 	})
 }
 
@@ -391,6 +395,42 @@ func TestReopen(t *testing.T) {
 		t.Errorf("generation: got %+v, %v, want %+v", g, err, gen)
 	}
 	if a, err := d.Article(ctx, "a"); err != nil || a != put("a", "x", "y").Article {
+		t.Errorf("article: got %+v, %v", a, err)
+	}
+}
+
+// A store opened with NoSync syncs no log file, and what it wrote is all
+// there when it is opened again, the df records recounted.
+func TestNoSync(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var fsyncs atomic.Int64
+	opts := Options{NoSync: true}
+	opts.syncHook = func(string) func() { fsyncs.Add(1); return nil }
+	d, err := Open(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("a", "x", "y"), put("b", "y")}})
+	commit(t, d, recommend.Write{Puts: []recommend.Put{put("c", "z")}, Deletes: []string{"b"}})
+	want := recommend.TermStats{N: 2, DF: map[string]uint32{"x": 1, "y": 1, "z": 1}}
+	checkStats(t, d, want)
+	gen := recommend.Generation{Number: 1, N: 2, DF: want.DF, Settings: "s", FittedAt: time.Now()}
+	if err := d.SaveGeneration(ctx, gen); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := fsyncs.Load(); n != 0 {
+		t.Errorf("%d log files synced, want 0", n)
+	}
+	d = openTest(t, dir, Options{})
+	checkStats(t, d, want)
+	if g, err := d.Generation(ctx); err != nil || !equalGeneration(g, gen) {
+		t.Errorf("generation: got %+v, %v, want %+v", g, err, gen)
+	}
+	if a, err := d.Article(ctx, "c"); err != nil || a != put("c", "z").Article {
 		t.Errorf("article: got %+v, %v", a, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/readalike/readalike/recommend"
 	"github.com/readalike/readalike/recommend/articleio"
+	"github.com/readalike/readalike/storage"
 )
 
 func runBatch(ctx context.Context, e *env, args []string) error {
@@ -67,7 +68,15 @@ func runBatch(ctx context.Context, e *env, args []string) error {
 	} else if err := needCollection(dir); err != nil {
 		return err
 	}
-	col, err := openCollection(ctx, dir, recommend.Options{RefitShare: -1, KeepNeighbors: -1}, log, e.stderr)
+	opts := recommend.Options{RefitShare: -1, KeepNeighbors: -1}
+	var store storage.Options
+	if *input {
+		// The collection is thrown away: no fsync, no df checkpoint, no
+		// value-log GC, and no summary nobody reads.
+		store = storage.Options{NoSync: true, GCInterval: -1}
+		opts.NoSummaries = true
+	}
+	col, err := openCollectionWith(ctx, dir, store, opts, log, e.stderr)
 	if err != nil {
 		return err
 	}
