@@ -246,9 +246,15 @@ type builder struct {
 }
 
 func newBuilder(m *vectorize.Model, generation uint64, sizeHint int) *builder {
+	return newBuilderCap(m, generation, sizeHint+sizeHint/8+1024)
+}
+
+// newBuilderCap is newBuilder with tables of exactly capacity docs, for an
+// index that never grows (Block).
+func newBuilderCap(m *vectorize.Model, generation uint64, capacity int) *builder {
 	return &builder{
 		ix:   &index{model: m, generation: generation},
-		docs: newDocTable(sizeHint + sizeHint/8 + 1024),
+		docs: newDocTable(capacity),
 		cats: &categories{names: []string{""}, num: map[string]uint32{"": 0}},
 	}
 }

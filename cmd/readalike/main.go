@@ -54,6 +54,7 @@ func commands() []command {
 		{"show", "print an article: its text, summary, statistics and details", runShow},
 		{"analyze", "show every stage of the text pipeline, for a text or a JSONL file", runAnalyze},
 		{"batch", "compute every article's nearest articles offline", runBatch},
+		{"import-snapshot", "load a snapshot of a batch scored on a cluster (cmd/readalike-beam)", runImportSnapshot},
 		{"refit", "fit the next model generation now", runRefit},
 		{"stats", "print the collection's figures", runStats},
 	}
