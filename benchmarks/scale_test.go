@@ -327,13 +327,15 @@ func (c *collection) writeFlow(b *testing.B, e *recommend.Engine, perSecond int)
 	return func() []time.Duration {
 		close(done)
 		wg.Wait()
-		// Leave the collection as it was, for the next benchmark and run.
+		// Leave the collection as it was, for the next benchmark and run,
+		// in writes small enough that the engine keeps its lists (a bigger
+		// one is a bulk load, after which they are rebuilt).
 		ids := make([]string, len(lat))
 		for i := range ids {
 			ids[i] = fmt.Sprintf("flow-%d", i)
 		}
 		for len(ids) > 0 {
-			n := min(len(ids), 1000)
+			n := min(len(ids), 32)
 			if _, err := e.Delete(context.Background(), ids[:n]...); err != nil {
 				b.Error(err)
 			}
