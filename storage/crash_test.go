@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -72,19 +73,9 @@ func TestCrash(t *testing.T) {
 // it, and returns every id it acknowledged.
 func runCrashChild(t *testing.T, dir string, acks int) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrash$")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out, stop := startChild(t, "TestCrash", crashDirEnv, dir)
+	defer stop()
 	var ids []string
-	deadline := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
 	lines := bufio.NewScanner(out)
 	killed := false
 	for lines.Scan() {
@@ -101,11 +92,30 @@ func runCrashChild(t *testing.T, dir string, acks int) []string {
 			killed = true
 		}
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if !killed {
 		t.Fatalf("child stopped after %d acknowledgements, before the kill: %v", len(ids), err)
 	}
 	return ids
+}
+
+// startChild runs this test binary's test named test in a child process,
+// with env set to dir, and returns the child and its standard output; the
+// child is killed after a minute, or when stop is called.
+func startChild(t *testing.T, test, env, dir string) (cmd *exec.Cmd, out io.ReadCloser, stop func()) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.AfterFunc(time.Minute, func() { cmd.Process.Kill() })
+	return cmd, out, func() { deadline.Stop() }
 }
 
 // crashChild commits until it is killed: puts of new articles, replaces of

@@ -10,7 +10,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -130,18 +129,8 @@ func (a ackLog) clone() ackLog {
 // and kills it.
 func runPowerLossChild(t *testing.T, rng *rand.Rand, dir string, run int, acked ackLog) []*snapshot {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPowerLoss$")
-	cmd.Env = append(os.Environ(), powerLossDirEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
-	defer deadline.Stop()
+	cmd, out, stop := startChild(t, "TestPowerLoss", powerLossDirEnv, dir)
+	defer stop()
 
 	var mu sync.Mutex
 	synced := map[string]int64{} // this run's: file ids restart after a clean close

@@ -210,24 +210,19 @@ func exists(path string) (bool, error) {
 // Badger has flushed to a synced SST, or a value log the GC emptied into
 // newer files: nothing is left to sync.
 func fsync(path string) error {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err := syncPath(path); !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return nil
 }
 
 // syncDir fsyncs a directory, making the creation and removal of the files
 // in it durable.
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
+func syncDir(dir string) error { return syncPath(dir) }
+
+// syncPath opens path, a file or a directory, and fsyncs it.
+func syncPath(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
